@@ -1,0 +1,58 @@
+# The two commands a fresh machine needs: `make chat` (install and start the bot in the terminal)
+# and `make test` (install what the tests need, the Synapse for the Matrix tests included, and run them).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: chat run test install dev catalogs extract update-catalogs lint typecheck bench synapse clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) catalogs
+
+chat: install
+	$(BIN)/lte-bot chat
+
+run: install
+	$(BIN)/lte-bot run
+
+synapse:
+	bash scripts/setup-synapse.sh
+
+test: install synapse
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d locales -D messages
+
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F pyproject.toml -k plain -k N_ -o locales/messages.pot \
+		--project=lte-bot --copyright-holder="Le Territoire Exemplaire" --no-location --sort-output \
+		lte_core dialogs bots
+
+update-catalogs: extract
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching -i locales/messages.pot -d locales -D messages
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/telegram_throughput.py
+	$(BIN)/python bench/matrix_roundtrip.py
+
+clean:
+	rm -rf $(VENV) .venv-synapse build *.egg-info

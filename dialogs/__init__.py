@@ -1,0 +1,1 @@
+"""Channel-neutral conversations: Incoming in, replies out, state persisted per identity."""

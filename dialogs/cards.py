@@ -1,0 +1,98 @@
+"""How a need, a circle or a mission is shown: shared by every flow and notification."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from lte_core.domain import Circle, Mission, Need, Theme
+
+from .contract import Option
+from .tr import CIRCLE_KIND_LABELS, CIRCLE_TASK_LABELS, Tr
+
+SNIPPET = 140
+
+
+def snippet(text: str, size: int = SNIPPET) -> str:
+    """The start of a text for a list or a button, cut on a word."""
+    flat = " ".join(text.split())
+    if len(flat) <= size:
+        return flat
+    return flat[: size - 1].rsplit(" ", 1)[0] + "…"
+
+
+def need_line(tr: Tr, need: Need) -> Markup:
+    """`B-3 · jardin partagé… (2 soutiens)` for lists."""
+    return (
+        tr._("<b>{ref}</b> {text}", ref=need.ref, text=snippet(need.text))
+        + Markup(" ")
+        + tr.ngettext("({n} support)", "({n} supports)", need.supports)
+    )
+
+
+def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False) -> Markup:
+    """The whole need: text, theme, place, status, supports, and its history if asked."""
+    lines = [
+        tr._("<b>{ref}</b> — {status}", ref=need.ref, status=tr.status(need.status)),
+        tr._("“{text}”", text=need.text),
+        tr._("Theme: {theme}", theme=tr.theme(need.theme, themes)),
+    ]
+    if need.place:
+        lines.append(tr._("Place: {place}", place=need.place))
+    lines.append(tr.ngettext("{n} person supports it.", "{n} people support it.", need.supports))
+    if need.carrier_id:
+        lines.append(tr._("Someone carries this need."))
+    if need.decline_reason:
+        lines.append(tr._("Reason: {reason}", reason=need.decline_reason))
+    if need.merged_into:
+        lines.append(tr._("Merged into B-{id}.", id=need.merged_into))
+    if history and need.history:
+        lines.append(tr._("<i>History:</i>"))
+        for move in need.history:
+            line = tr._(
+                "• {when}: {status}", when=tr.fmt.datetime(move.at, "short"), status=tr.status(move.to_status)
+            )
+            if move.note:
+                line += Markup(" — ") + tr._("{note}", note=move.note)
+            lines.append(line)
+    return Markup("\n").join(lines)
+
+
+def support_option(tr: Tr, need: Need, supported: bool) -> Option:
+    if supported:
+        return Option(f"g.uns.{need.id}", tr.plain("Withdraw my support for {ref}").format(ref=need.ref))
+    return Option(f"g.sup.{need.id}", tr.plain("Support {ref}").format(ref=need.ref))
+
+
+def circle_line(tr: Tr, circle: Circle) -> Markup:
+    line = tr._("<b>{name}</b>", name=circle.name)
+    if circle.purpose:
+        line += Markup(" — ") + tr._("{purpose}", purpose=snippet(circle.purpose, 200))
+    return line + Markup(" ") + tr.ngettext("({n} member)", "({n} members)", circle.members)
+
+
+def circle_card(tr: Tr, circle: Circle) -> Markup:
+    lines = [
+        tr._("<b>{name}</b>", name=circle.name),
+        tr._("{kind}", kind=tr.plain(CIRCLE_KIND_LABELS[circle.kind])),
+    ]
+    if circle.task:
+        lines.append(tr._("Task: {task}", task=tr.plain(CIRCLE_TASK_LABELS[circle.task])))
+    if circle.purpose:
+        lines.append(tr._("Purpose: {purpose}", purpose=circle.purpose))
+    lines.append(tr.ngettext("{n} member", "{n} members", circle.members))
+    return Markup("\n").join(lines)
+
+
+def mission_card(tr: Tr, mission: Mission, circle_name: str | None = None) -> Markup:
+    lines = [tr._("<b>{title}</b>", title=mission.title)]
+    if circle_name:
+        lines.append(tr._("Circle: {name}", name=circle_name))
+    lines.append(tr._("When: {when}", when=tr.fmt.when(mission.starts_at)))
+    if mission.description:
+        lines.append(tr._("{description}", description=mission.description))
+    lines.append(
+        tr.ngettext("{n} place left", "{n} places left", mission.free_places)
+        + Markup(" ")
+        + tr._("(of {places})", places=mission.places)
+    )
+    return Markup("\n").join(lines)

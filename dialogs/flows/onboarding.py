@@ -1,0 +1,157 @@
+"""Onboarding: language, consent, first name, commune or quartier, interests; then the menu.
+
+```mermaid
+stateDiagram-v2
+    [*] --> language
+    language --> consent: fr | en
+    consent --> [*]: refuse (nothing kept beyond the chat identity)
+    consent --> first_name: accept
+    first_name --> place: a name | skip
+    place --> interests: a place | skip
+    interests --> interests: toggle a theme
+    interests --> [*]: done → menu, or the command / link that brought the person here
+```
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from lte_core.services import people
+from lte_core.services._common import person_of
+
+from ..context import Ctx
+from ..contract import Text
+from .base import Flow, Picked, StepEvent
+
+SKIP = "skip"
+DONE = "done"
+
+
+class OnboardingFlow(Flow):
+    name = "onboarding"
+    commands = ("inscription", "signup")
+    needs_consent = False
+
+    async def start(self, ctx: Ctx, args: str) -> None:
+        self.ask_language(ctx)
+
+    def ask_language(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "language",
+            ctx._(
+                "Hello, and welcome! I am the participation assistant of <b>Le Territoire Exemplaire</b>: "
+                "here you can express what our territory needs, support other people's needs, "
+                "offer what you have and join circles.\n\nWhich language do you prefer?"
+            ),
+            [("fr", "Français"), ("en", "English")],
+        )
+
+    def ask_consent(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "consent",
+            ctx._(
+                "Before we start, what we keep and why:\n"
+                "• your first name and your commune or quartier, if you give them;\n"
+                "• your interests, the needs you express or support, your offers, circles and missions;\n"
+                "• how to reach you on this chat, to tell you when your needs move.\n"
+                "It serves only the territory's participation, is never sold, and you can change it "
+                "at any time with /profil.\n\nDo you agree?"
+            ),
+            [("yes", ctx.tr.plain("I agree")), ("no", ctx.tr.plain("No, thank you"))],
+        )
+
+    def ask_name(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "first_name",
+            ctx._("Thank you! What is your first name? (or skip)"),
+            [(SKIP, ctx.tr.plain("Skip"))],
+            text_ok=True,
+        )
+
+    def ask_place(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "place",
+            ctx._("Which commune or quartier do you live in? (or skip)"),
+            [(SKIP, ctx.tr.plain("Skip"))],
+            text_ok=True,
+        )
+
+    async def ask_interests(self, ctx: Ctx) -> None:
+        chosen = set(ctx.person.interests)
+        options = [
+            (t.code, ("✓ " if t.code in chosen else "") + t.label(ctx.tr.locale)) for t in await ctx.themes()
+        ]
+        options.append((DONE, ctx.tr.plain("Done")))
+        text = ctx._("What are you interested in? Choose as many themes as you like, then “Done”.")
+        if chosen:
+            text += Markup("\n") + ctx.tr.ngettext("{n} theme chosen.", "{n} themes chosen.", len(chosen))
+        ctx.ask("interests", text, options)
+
+    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
+        value = event.value if isinstance(event, Picked) else None
+        if step == "language":
+            if value not in ("fr", "en"):
+                return self.ask_language(ctx)
+            await people.update_profile(ctx.uow, ctx.person.id, locale=value)
+            ctx.person.locale = value
+            ctx.tr = ctx.engine.tr(value)
+            return self.ask_consent(ctx)
+        if step == "consent":
+            if value == "no":
+                ctx.say(
+                    ctx._(
+                        "Understood: nothing is kept beyond this chat's identity. "
+                        "If you change your mind, type /start."
+                    )
+                )
+                return ctx.finish()
+            if value != "yes":
+                return self.ask_consent(ctx)
+            await people.give_consent(ctx.uow, ctx.person.id, ctx.now)
+            ctx.person.consented_at = ctx.now
+            return self.ask_name(ctx)
+        if step == "first_name":
+            if isinstance(event, Text):
+                await people.update_profile(ctx.uow, ctx.person.id, first_name=event.text)
+            elif value != SKIP:
+                return self.ask_name(ctx)
+            return self.ask_place(ctx)
+        if step == "place":
+            if isinstance(event, Text):
+                await people.update_profile(ctx.uow, ctx.person.id, place=event.text)
+            elif value != SKIP:
+                return self.ask_place(ctx)
+            return await self.ask_interests(ctx)
+        if step == "interests":
+            if value == DONE:
+                return await self.done(ctx)
+            codes = {t.code for t in await ctx.themes()}
+            if value in codes:
+                person = await person_of(ctx.uow, ctx.person.id)
+                chosen = [c for c in person.interests if c != value]
+                if len(chosen) == len(person.interests):
+                    chosen.append(value)
+                ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
+            return await self.ask_interests(ctx)
+        return self.ask_language(ctx)
+
+    async def done(self, ctx: Ctx) -> None:
+        person = await person_of(ctx.uow, ctx.person.id)
+        ctx.person = person
+        then, token = ctx.data.get("then"), ctx.data.get("then_token")
+        ctx.finish()
+        greeting = (
+            ctx._("Welcome, {name}! You are all set.", name=person.first_name)
+            if person.first_name
+            else ctx._("Welcome! You are all set.")
+        )
+        ctx.say(greeting)
+        if token:
+            from .. import actions
+
+            await actions.run(ctx, str(token))
+        elif then:
+            await ctx.start_flow(str(then[0]), str(then[1]))
+        else:
+            await ctx.start_flow("menu")

@@ -1,0 +1,76 @@
+"""A refusal from the services, said in the person's language."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from lte_core.domain import Refused
+
+from .tr import N_, Tr
+
+WHAT = {
+    "need": N_("need"),
+    "circle": N_("circle"),
+    "mission": N_("mission"),
+    "person": N_("person"),
+    "role": N_("role"),
+}
+
+MESSAGES: dict[str, str] = {
+    "not_allowed": N_("Sorry, your role does not allow that."),
+    "consent_required": N_("First, please accept what we keep and why: type /start."),
+    "text_empty": N_("That was empty: please write a few words."),
+    "text_too_short": N_("That is too short: please write at least {min} characters."),
+    "text_too_long": N_("That is too long ({length} characters): please keep it under {max} characters."),
+    "bad_transition": N_("{ref} is “{status}”: that step is not possible from there."),
+    "theme_required": N_("Please choose a theme for {ref} before sorting it."),
+    "reason_required": N_("Please give a reason: the author will read it."),
+    "merge_target_required": N_("Please say which need to merge {ref} into."),
+    "merge_into_itself": N_("A need cannot be merged into itself."),
+    "merge_target_closed": N_("{ref} is closed: merge into an open need."),
+    "need_closed": N_("{ref} is closed (“{status}”)."),
+    "own_need": N_("{ref} is your own need: you already stand behind it."),
+    "already_supported": N_("You already support {ref}."),
+    "not_supported": N_("You were not supporting {ref}."),
+    "already_carrier": N_("You already carry {ref}."),
+    "has_carrier": N_("{ref} already has someone carrying it. You can support it instead."),
+    "not_carrier": N_("You are not carrying {ref}."),
+    "unknown_theme": N_("“{theme}” is not one of the themes."),
+    "unknown_locale": N_("That language is not available (French or English)."),
+    "circle_exists": N_("A circle named “{name}” already exists."),
+    "already_member": N_("You are already a member of “{circle}”."),
+    "not_member": N_("You are not a member of “{circle}”."),
+    "date_in_past": N_("That date is already past: please give a future date."),
+    "bad_date": N_("I could not read that date."),
+    "bad_places": N_("The number of places must be between 1 and {max}."),
+    "already_taken": N_("You already have a place on “{mission}”."),
+    "mission_closed": N_("“{mission}” is closed."),
+    "mission_full": N_("“{mission}” is full: every place is taken."),
+    "place_not_taken": N_("You had no place on “{mission}”."),
+    "bad_location": N_("That location is not valid."),
+    "one_activities_circle": N_("There is already an activities circle: there is one per territory."),
+    "task_only_for_mission_circles": N_("Only mission circles have a task."),
+    "role_implicit": N_("Everyone is a resident: that role is not granted."),
+    "bad_theme_code": N_("A theme code is short, in lower case letters, digits and _."),
+}
+
+
+def describe(tr: Tr, err: Refused) -> Markup:
+    """The reason for a refusal, with its parameters escaped."""
+    if err.code == "not_found":
+        what = WHAT.get(str(err.params.get("what")), N_("item"))
+        return tr._(
+            "I could not find that {what} ({ref}).", what=tr.plain(what), ref=err.params.get("ref", "")
+        )
+    message = MESSAGES.get(err.code)
+    if message is None:
+        return tr._("Sorry, that is not possible.")
+    params = dict(err.params)
+    if "status" in params:
+        from lte_core.domain import NeedStatus
+
+        try:
+            params["status"] = tr.status(NeedStatus(params["status"]))
+        except ValueError:
+            pass
+    return tr._(message, **params)

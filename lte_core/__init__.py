@@ -1,0 +1,1 @@
+"""The shared async core of the LTE participation bot."""

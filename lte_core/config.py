@@ -1,0 +1,178 @@
+"""Settings (DESIGN §10): environment, or a TOML file given with --config; the environment wins.
+
+A missing or malformed setting stops the start with one line naming it. Secrets are wrapped so
+that they never show in a log, an error or a repr."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SUPPORTED_LOCALES = ("fr", "en")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and never shows a secret."""
+
+
+class Secret:
+    """A token or password: its value is read with `.reveal()` only; repr and str hide it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: Secret
+    base_url: str | None = None
+    rate_per_second: float = 30.0
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    homeserver: str
+    user_id: str
+    password: Secret | None = None
+    access_token: Secret | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: str = "./lte.sqlite3"
+    timezone: str = "Europe/Paris"
+    default_locale: str = "fr"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    telegram: TelegramSettings | None = None
+    matrix: MatrixSettings | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# TOML keys are the setting names without the LTE_ prefix, lower case: db_path = "...".
+NAMES = (
+    "LTE_DB_PATH",
+    "LTE_TIMEZONE",
+    "LTE_DEFAULT_LOCALE",
+    "LTE_ADMINS",
+    "LTE_TELEGRAM_TOKEN",
+    "LTE_TELEGRAM_BASE_URL",
+    "LTE_TELEGRAM_RATE",
+    "LTE_MATRIX_HOMESERVER",
+    "LTE_MATRIX_USER_ID",
+    "LTE_MATRIX_PASSWORD",
+    "LTE_MATRIX_ACCESS_TOKEN",
+)
+
+
+def _read_toml(path: Path) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"--config: file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--config: {path} is not valid TOML ({exc})") from None
+    section: Any = data.get("lte", data)
+    out: dict[str, str] = {}
+    for key, value in section.items():
+        name = "LTE_" + str(key).upper()
+        if name not in NAMES:
+            raise ConfigError(f"--config: unknown setting {key!r} in {path}")
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        out[name] = str(value)
+    return out
+
+
+def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:
+    """Read the settings; raise ConfigError naming the first bad one."""
+    source: dict[str, str] = _read_toml(Path(config_file)) if config_file else {}
+    environ = os.environ if env is None else env
+    source.update({k: v for k, v in environ.items() if k in NAMES})
+
+    def get(name: str) -> str | None:
+        value = source.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    db_path = get("LTE_DB_PATH") or "./lte.sqlite3"
+    timezone = get("LTE_TIMEZONE") or "Europe/Paris"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"LTE_TIMEZONE: unknown time zone {timezone!r} (an IANA name like Europe/Paris)"
+        ) from None
+    locale = get("LTE_DEFAULT_LOCALE") or "fr"
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"LTE_DEFAULT_LOCALE: {locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}")
+    admins = frozenset(a.strip() for a in (get("LTE_ADMINS") or "").split(",") if a.strip())
+    for admin in admins:
+        channel, sep, ident = admin.partition(":")
+        if not sep or not ident or channel not in ("telegram", "matrix", "terminal"):
+            raise ConfigError(
+                f"LTE_ADMINS: {admin!r} is not channel:id (telegram:999, matrix:@a:b.org, terminal:name)"
+            )
+
+    telegram = None
+    token = get("LTE_TELEGRAM_TOKEN")
+    base_url = get("LTE_TELEGRAM_BASE_URL")
+    if token:
+        head, sep, tail = token.partition(":")
+        if not (sep and head.isdigit() and tail):
+            raise ConfigError(
+                "LTE_TELEGRAM_TOKEN: malformed (expected the <digits>:<letters> token from BotFather)"
+            )
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigError("LTE_TELEGRAM_BASE_URL: must start with http:// or https://")
+        rate_text = get("LTE_TELEGRAM_RATE") or "30"
+        try:
+            rate = float(rate_text)
+        except ValueError:
+            raise ConfigError("LTE_TELEGRAM_RATE: must be a number of messages per second") from None
+        if not 0 < rate <= 1000:
+            raise ConfigError("LTE_TELEGRAM_RATE: must be between 0 and 1000 messages per second")
+        telegram = TelegramSettings(Secret(token), base_url, rate)
+    elif base_url:
+        raise ConfigError("LTE_TELEGRAM_TOKEN: missing (LTE_TELEGRAM_BASE_URL is set but not the token)")
+
+    matrix = None
+    hs, user = get("LTE_MATRIX_HOMESERVER"), get("LTE_MATRIX_USER_ID")
+    password, access = get("LTE_MATRIX_PASSWORD"), get("LTE_MATRIX_ACCESS_TOKEN")
+    if hs or user or password or access:
+        if not hs:
+            raise ConfigError("LTE_MATRIX_HOMESERVER: missing (the other Matrix settings are set)")
+        if not hs.startswith(("http://", "https://")):
+            raise ConfigError("LTE_MATRIX_HOMESERVER: must start with http:// or https://")
+        if not user:
+            raise ConfigError("LTE_MATRIX_USER_ID: missing (the other Matrix settings are set)")
+        if not (user.startswith("@") and ":" in user):
+            raise ConfigError("LTE_MATRIX_USER_ID: malformed (expected @name:server)")
+        if not (password or access):
+            raise ConfigError("LTE_MATRIX_PASSWORD: missing (or set LTE_MATRIX_ACCESS_TOKEN)")
+        matrix = MatrixSettings(
+            hs.rstrip("/"), user, Secret(password) if password else None, Secret(access) if access else None
+        )
+    return Settings(db_path, timezone, locale, admins, telegram, matrix)

@@ -1,0 +1,79 @@
+"""What every use case needs: the actor, consent, and notifications through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from ..domain import Actor, NotAllowed, NotFound, Person, Refused
+from ..store import OutboxMessage, UnitOfWork
+
+# Lower runs first: what concerns a person directly goes before bulk broadcasts.
+PRIORITY_PERSONAL = 3
+PRIORITY_BULK = 6
+
+
+async def person_of(uow: UnitOfWork, person_id: int) -> Person:
+    person = await uow.people.get(person_id)
+    if person is None:
+        raise NotFound("person", person_id)
+    return person
+
+
+async def consenting(uow: UnitOfWork, person_id: int) -> Person:
+    """The person, who must have accepted what is kept and why before taking part."""
+    person = await person_of(uow, person_id)
+    if not person.consented:
+        raise Refused("consent_required")
+    return person
+
+
+async def actor(uow: UnitOfWork, person_id: int) -> Actor:
+    return await uow.people.actor(person_id)
+
+
+async def require_noyau(uow: UnitOfWork, person_id: int, action: str) -> Actor:
+    who = await actor(uow, person_id)
+    if not who.is_noyau:
+        raise NotAllowed(action)
+    return who
+
+
+async def notify(
+    uow: UnitOfWork,
+    recipients: Iterable[int | None],
+    *,
+    kind: str,
+    key: str,
+    params: dict[str, Any],
+    now: datetime,
+    exclude: Iterable[int | None] = (),
+    priority: int = PRIORITY_PERSONAL,
+) -> int:
+    """Queue one message per recipient (deduplicated by `key`), in the caller's transaction.
+
+    Each row carries the recipient's language; the text is rendered when it is sent."""
+    skip = {p for p in exclude if p is not None}
+    queued = 0
+    seen: set[int] = set()
+    for person_id in recipients:
+        if person_id is None or person_id in skip or person_id in seen:
+            continue
+        seen.add(person_id)
+        person = await uow.people.get(person_id)
+        ident = await uow.people.reachable_identity(person_id)
+        if person is None or ident is None:
+            continue
+        msg = OutboxMessage(
+            dedup_key=f"{key}:p{person_id}",
+            channel=ident.channel,
+            external_id=ident.external_id,
+            locale=person.locale,
+            kind=kind,
+            params=params,
+            person_id=person_id,
+            priority=priority,
+        )
+        queued += await uow.outbox.put(msg, now)
+    return queued

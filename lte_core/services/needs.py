@@ -1,0 +1,258 @@
+"""Needs: express, find similar ones, support, carry, withdraw, and move along the lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain import (
+    Actor,
+    Invalid,
+    Need,
+    NeedMove,
+    NeedStatus,
+    NotAllowed,
+    NotFound,
+    Refused,
+    allowed_moves,
+    apply_move,
+    check_move,
+    clean_text,
+)
+from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
+from ..store import UnitOfWork
+from ._common import actor, consenting, notify
+
+OPEN_STATUSES = tuple(s for s in NeedStatus if s not in CLOSED_STATUSES)
+QUEUE_STATUSES = (NeedStatus.EXPRESSED, NeedStatus.IN_STUDY, NeedStatus.SORTED)
+
+
+async def get_need(uow: UnitOfWork, need_id: int, *, history: bool = False) -> Need:
+    need = await uow.needs.get(need_id, history=history)
+    if need is None:
+        raise NotFound("need", f"B-{need_id}")
+    return need
+
+
+async def check_theme(uow: UnitOfWork, theme: str | None) -> None:
+    if theme is not None and await uow.themes.get(theme) is None:
+        raise Invalid("unknown_theme", theme=theme)
+
+
+def check_need_text(text: str) -> str:
+    return clean_text(text, field_name="need", max_len=NEED_TEXT_MAX, min_len=NEED_TEXT_MIN)
+
+
+async def express_need(
+    uow: UnitOfWork,
+    person_id: int,
+    text: str,
+    *,
+    now: datetime,
+    theme: str | None = None,
+    place: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    photo_ref: str | None = None,
+) -> Need:
+    """A resident expresses a need; it starts `expressed`, its first history entry says so."""
+    await consenting(uow, person_id)
+    body = check_need_text(text)
+    await check_theme(uow, theme)
+    if place is not None:
+        place = clean_text(place, field_name="place", max_len=PLACE_MAX)
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid("bad_location")
+    need = Need(
+        0,
+        person_id,
+        body,
+        NeedStatus.EXPRESSED,
+        now,
+        theme=theme,
+        place=place,
+        lat=lat,
+        lon=lon,
+        photo_ref=photo_ref,
+    )
+    await uow.needs.add(need)
+    first = NeedMove(None, NeedStatus.EXPRESSED, person_id, now)
+    await uow.needs.add_move(need.id, first)
+    need.history = [first]
+    return need
+
+
+async def similar_needs(uow: UnitOfWork, text: str, *, limit: int = 3) -> list[Need]:
+    """Open needs close to a text, to offer "support this one instead"."""
+    return await uow.needs.similar(text, limit=limit)
+
+
+async def support_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> Need:
+    await consenting(uow, person_id)
+    need = await get_need(uow, need_id)
+    if not need.status.is_open:
+        raise Invalid("need_closed", ref=need.ref, status=need.status.value)
+    if need.author_id == person_id:
+        raise Invalid("own_need", ref=need.ref)
+    if not await uow.needs.add_support(need_id, person_id, now):
+        raise Invalid("already_supported", ref=need.ref)
+    need.supports += 1
+    return need
+
+
+async def unsupport_need(uow: UnitOfWork, person_id: int, need_id: int) -> Need:
+    need = await get_need(uow, need_id)
+    if not await uow.needs.remove_support(need_id, person_id):
+        raise Invalid("not_supported", ref=need.ref)
+    need.supports -= 1
+    return need
+
+
+async def carry_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> Need:
+    """Porter un besoin: take it through to a solution. One carrier per need."""
+    await consenting(uow, person_id)
+    need = await get_need(uow, need_id)
+    if not need.status.is_open:
+        raise Invalid("need_closed", ref=need.ref, status=need.status.value)
+    if need.carrier_id == person_id:
+        raise Invalid("already_carrier", ref=need.ref)
+    if need.carrier_id is not None:
+        raise Invalid("has_carrier", ref=need.ref)
+    need.carrier_id = person_id
+    await uow.needs.save(need, now)
+    await notify(
+        uow,
+        [need.author_id],
+        kind="need_carried",
+        key=f"carry:{need.id}:{person_id}",
+        params={"need_id": need.id, "ref": need.ref},
+        now=now,
+        exclude=[person_id],
+    )
+    return need
+
+
+async def drop_carry(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> Need:
+    need = await get_need(uow, need_id)
+    if need.carrier_id != person_id:
+        raise Invalid("not_carrier", ref=need.ref)
+    need.carrier_id = None
+    await uow.needs.save(need, now)
+    return need
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    need: Need
+    move: NeedMove
+    notified: int
+
+
+async def move_need(
+    uow: UnitOfWork,
+    person_id: int,
+    need_id: int,
+    to: NeedStatus,
+    *,
+    now: datetime,
+    note: str | None = None,
+    theme: str | None = None,
+    merge_into: int | None = None,
+    circle_id: int | None = None,
+) -> MoveResult:
+    """Move a need one step, if this person's role owns that step; notify author, carrier, supporters."""
+    who = await actor(uow, person_id)
+    need = await get_need(uow, need_id, history=True)
+    await check_theme(uow, theme)
+    target = await get_need(uow, merge_into) if merge_into is not None else None
+    move = check_move(need, to, who, now, note=note, theme=theme, merge_into=target)
+    if to is NeedStatus.IN_CIRCLE and circle_id is not None:
+        circle = await uow.circles.get(circle_id)
+        if circle is None:
+            raise NotFound("circle", circle_id)
+        need.circle_id = circle_id
+    supporters = await uow.needs.supporter_ids(need.id)
+    apply_move(need, move, theme=theme, merge_into=merge_into)
+    await uow.needs.save(need, now)
+    await uow.needs.add_move(need.id, move)
+    if target is not None:
+        await uow.needs.move_supports(need.id, target.id, target.author_id)
+        # The merged need's author now stands behind the target too.
+        if need.author_id is not None and need.author_id != target.author_id:
+            await uow.needs.add_support(target.id, need.author_id, now)
+    params = {
+        "need_id": need.id,
+        "ref": need.ref,
+        "status": to.value,
+        "note": move.note or "",
+        "theme": need.theme or "",
+        "into": target.ref if target else "",
+        "text": need.text[:200],
+    }
+    notified = await notify(
+        uow,
+        [need.author_id, need.carrier_id, *supporters],
+        kind="need_moved",
+        key=f"need:{need.id}:{to.value}",
+        params=params,
+        now=now,
+        exclude=[person_id],
+    )
+    return MoveResult(need, move, notified)
+
+
+async def withdraw_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> MoveResult:
+    return await move_need(uow, person_id, need_id, NeedStatus.WITHDRAWN, now=now)
+
+
+async def moves_for(uow: UnitOfWork, person_id: int, need_id: int) -> tuple[Need, tuple[NeedStatus, ...]]:
+    """A need and the moves this person may make on it."""
+    who = await actor(uow, person_id)
+    need = await get_need(uow, need_id, history=True)
+    return need, allowed_moves(need, who)
+
+
+async def sorting_queue(uow: UnitOfWork, person_id: int, *, limit: int = 20, offset: int = 0) -> list[Need]:
+    """Needs waiting to be studied, sorted or presented, oldest first; sorters and noyau only."""
+    who: Actor = await actor(uow, person_id)
+    if not who.is_sorter:
+        raise NotAllowed("sorting_queue")
+    return await uow.needs.query(statuses=QUEUE_STATUSES, limit=limit, offset=offset, oldest_first=True)
+
+
+async def my_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
+    return await uow.needs.query(author_id=person_id)
+
+
+async def carried_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
+    return [n for n in await uow.needs.query(statuses=OPEN_STATUSES) if n.carrier_id == person_id]
+
+
+async def browse_needs(
+    uow: UnitOfWork, *, theme: str | None = None, limit: int = 5, offset: int = 0
+) -> tuple[list[Need], int]:
+    """Open needs, newest first, a page at a time, with the total for paging."""
+    await check_theme(uow, theme)
+    needs = await uow.needs.query(statuses=OPEN_STATUSES, theme=theme, limit=limit, offset=offset)
+    return needs, await uow.needs.count(statuses=OPEN_STATUSES, theme=theme)
+
+
+__all__ = [
+    "OPEN_STATUSES",
+    "MoveResult",
+    "Refused",
+    "browse_needs",
+    "carried_needs",
+    "carry_need",
+    "drop_carry",
+    "express_need",
+    "get_need",
+    "move_need",
+    "moves_for",
+    "my_needs",
+    "similar_needs",
+    "sorting_queue",
+    "support_need",
+    "unsupport_need",
+    "withdraw_need",
+]

@@ -1,0 +1,203 @@
+"""Needs, their history, supports and the similar-need search (FTS5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from ..clock import to_iso
+from ..domain import Need, NeedMove, NeedStatus, fold, keywords
+from . import _rows
+
+_SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
+
+
+class NeedRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def add(self, need: Need) -> Need:
+        ts = to_iso(need.created_at)
+        cur = await self.conn.execute(
+            "INSERT INTO needs (author_id, text, theme, place, lat, lon, photo_ref, status, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                need.author_id,
+                need.text,
+                need.theme,
+                need.place,
+                need.lat,
+                need.lon,
+                need.photo_ref,
+                need.status.value,
+                ts,
+                ts,
+            ),
+        )
+        assert cur.lastrowid is not None
+        need.id = cur.lastrowid
+        return need
+
+    async def get(self, need_id: int, *, history: bool = False) -> Need | None:
+        async with self.conn.execute(_SELECT + " WHERE n.id = ?", (need_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        need = _rows.need(row)
+        if history:
+            need.history = await self.history(need_id)
+        return need
+
+    async def save(self, need: Need, now: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE needs SET theme = ?, place = ?, status = ?, carrier_id = ?, merged_into = ?, circle_id = ?, "
+            "decline_reason = ?, updated_at = ? WHERE id = ?",
+            (
+                need.theme,
+                need.place,
+                need.status.value,
+                need.carrier_id,
+                need.merged_into,
+                need.circle_id,
+                need.decline_reason,
+                to_iso(now),
+                need.id,
+            ),
+        )
+
+    async def add_move(self, need_id: int, move: NeedMove) -> int:
+        cur = await self.conn.execute(
+            "INSERT INTO need_moves (need_id, from_status, to_status, actor_id, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                need_id,
+                move.from_status.value if move.from_status else None,
+                move.to_status.value,
+                move.actor_id,
+                move.note,
+                to_iso(move.at),
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def history(self, need_id: int) -> list[NeedMove]:
+        async with self.conn.execute(
+            "SELECT * FROM need_moves WHERE need_id = ? ORDER BY id", (need_id,)
+        ) as cur:
+            return [_rows.move(r) for r in await cur.fetchall()]
+
+    async def query(
+        self,
+        *,
+        statuses: Sequence[NeedStatus] | None = None,
+        theme: str | None = None,
+        author_id: int | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        oldest_first: bool = False,
+    ) -> list[Need]:
+        where, args = self._filters(statuses, theme, author_id)
+        order = "n.id" if oldest_first else "n.id DESC"
+        async with self.conn.execute(
+            f"{_SELECT}{where} ORDER BY {order} LIMIT ? OFFSET ?", (*args, limit, offset)
+        ) as cur:
+            return [_rows.need(r) for r in await cur.fetchall()]
+
+    async def count(
+        self,
+        *,
+        statuses: Sequence[NeedStatus] | None = None,
+        theme: str | None = None,
+        author_id: int | None = None,
+    ) -> int:
+        where, args = self._filters(statuses, theme, author_id)
+        async with self.conn.execute(f"SELECT count(*) FROM needs n{where}", args) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _filters(
+        statuses: Sequence[NeedStatus] | None, theme: str | None, author_id: int | None
+    ) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        args: list[object] = []
+        if statuses is not None:
+            clauses.append(f"n.status IN ({','.join('?' * len(statuses))})" if statuses else "0")
+            args.extend(s.value for s in statuses)
+        if theme is not None:
+            clauses.append("n.theme = ?")
+            args.append(theme)
+        if author_id is not None:
+            clauses.append("n.author_id = ?")
+            args.append(author_id)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    async def similar(self, text: str, *, limit: int = 3, exclude_closed: bool = True) -> list[Need]:
+        """Needs whose words are close to `text`, best first (accents and case folded)."""
+        words = sorted(keywords(text)) or sorted(set(re.findall(r"[a-z0-9]{3,}", fold(text))))
+        if not words:
+            return []
+        query = " OR ".join(f'"{w}"' for w in words[:24])
+        closed = "AND n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
+        sql = (
+            "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports "
+            "FROM needs_fts f JOIN needs n ON n.id = f.rowid "
+            f"WHERE needs_fts MATCH ? {closed} ORDER BY bm25(needs_fts) LIMIT ?"
+        )
+        async with self.conn.execute(sql, (query, limit)) as cur:
+            return [_rows.need(r) for r in await cur.fetchall()]
+
+    async def stats(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Needs counted by status and by theme."""
+        by_status: dict[str, int] = {}
+        by_theme: dict[str, int] = {}
+        async with self.conn.execute("SELECT status, count(*) FROM needs GROUP BY status") as cur:
+            for r in await cur.fetchall():
+                by_status[r[0]] = r[1]
+        async with self.conn.execute("SELECT coalesce(theme, ''), count(*) FROM needs GROUP BY theme") as cur:
+            for r in await cur.fetchall():
+                by_theme[r[0]] = r[1]
+        return by_status, by_theme
+
+    # Supports ----------------------------------------------------------------------------
+
+    async def add_support(self, need_id: int, person_id: int, now: datetime) -> bool:
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO supports (need_id, person_id, created_at) VALUES (?, ?, ?)",
+            (need_id, person_id, to_iso(now)),
+        )
+        return cur.rowcount > 0
+
+    async def remove_support(self, need_id: int, person_id: int) -> bool:
+        cur = await self.conn.execute(
+            "DELETE FROM supports WHERE need_id = ? AND person_id = ?", (need_id, person_id)
+        )
+        return cur.rowcount > 0
+
+    async def supports(self, need_id: int, person_id: int) -> bool:
+        async with self.conn.execute(
+            "SELECT 1 FROM supports WHERE need_id = ? AND person_id = ?", (need_id, person_id)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def supporter_ids(self, need_id: int) -> list[int]:
+        async with self.conn.execute(
+            "SELECT person_id FROM supports WHERE need_id = ? ORDER BY created_at", (need_id,)
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    async def supported_by(self, person_id: int) -> set[int]:
+        async with self.conn.execute("SELECT need_id FROM supports WHERE person_id = ?", (person_id,)) as cur:
+            return {r[0] for r in await cur.fetchall()}
+
+    async def move_supports(self, from_id: int, to_id: int, to_author: int | None) -> None:
+        """A merge: supports follow to the target; nobody supports their own need twice."""
+        await self.conn.execute(
+            "INSERT OR IGNORE INTO supports (need_id, person_id, created_at) "
+            "SELECT ?, person_id, created_at FROM supports WHERE need_id = ? AND person_id IS NOT ?",
+            (to_id, from_id, to_author),
+        )
+        await self.conn.execute("DELETE FROM supports WHERE need_id = ?", (from_id,))
