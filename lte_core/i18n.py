@@ -5,9 +5,9 @@ older than its `.po` (a plain `pip install`), the `.po` is compiled in memory in
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
-import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo

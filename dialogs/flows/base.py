@@ -38,3 +38,18 @@ class Flow:
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
         raise NotImplementedError
+
+
+def not_expected(ctx: Ctx, event: StepEvent) -> None:
+    """A polite word for an input this step cannot use, then the same question again (same buttons)."""
+    if isinstance(event, Photo):
+        ctx.say(ctx._("Thanks, but I was not expecting a photo here."))
+    elif isinstance(event, Location):
+        ctx.say(ctx._("Thanks, but I was not expecting a location here."))
+    elif isinstance(event, Unreadable):
+        ctx.say(ctx._("I can only read text messages and button presses here."))
+    elif isinstance(event, Text):
+        ctx.say(ctx._("Please answer with one of the choices, by its number or its name."))
+    else:
+        ctx.say(ctx._("This choice has expired."))
+    ctx.engine.reprompt(ctx, again=True)

@@ -1,21 +1,276 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""Express a need (/besoin, /need; `/besoin <text>` skips the first question).
+
+```mermaid
+stateDiagram-v2
+    [*] --> text: /besoin
+    [*] --> similar: /besoin ‹text›, and open needs look alike
+    [*] --> theme: /besoin ‹text›, nothing alike
+    text --> text: empty, too short, too long → refused, asked again
+    text --> similar: open needs look alike
+    text --> theme: nothing alike
+    similar --> [*]: support B-n instead → thank you
+    similar --> theme: mine is different
+    similar --> [*]: cancel
+    theme --> place: a theme | I don't know
+    place --> photo: a place | a location | skip (channels that send photos)
+    place --> recap: a place | a location | skip (other channels)
+    photo --> recap: a photo | skip
+    recap --> text: change the text (then back to recap)
+    recap --> theme: change the theme (then back to recap)
+    recap --> place: change the place (then back to recap)
+    recap --> [*]: send → B-n, or cancel → nothing kept
+```
+
+Anything unexpected at a step (a photo at the theme step, a sticker…) gets a polite word and the
+same question again; a refused text is explained and asked again. Nothing is written until "Send".
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from lte_core.domain import Invalid, Need, clean_text
+from lte_core.domain.model import PLACE_MAX
+from lte_core.services import needs
+
+from ..cards import need_line
 from ..context import Ctx
-from .base import Flow, StepEvent
+from ..contract import CAN_LOCATION, CAN_PHOTO, Location, Option, Photo, Text
+from .base import Flow, Picked, StepEvent, not_expected
+
+SKIP = "skip"
+NO_THEME = "-"  # not a possible theme code (codes are letters, digits and _)
+DIFFERENT = "different"
+CANCEL = "cancel"
+SEND = "send"
+EDIT_TEXT = "edit_text"
+EDIT_THEME = "edit_theme"
+EDIT_PLACE = "edit_place"
 
 
 class ExpressFlow(Flow):
     name = "express"
-    commands = (
-        "besoin",
-        "need",
-    )
+    commands = ("besoin", "need")
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
-        ctx.finish()
+        if args.strip():
+            try:
+                ctx.data["text"] = needs.check_need_text(args)
+            except Invalid as err:
+                # Refused here, not in the engine: at the start there is no question yet to show again.
+                ctx.refused(err)
+                return self.ask_text(ctx)
+            return await self.after_text(ctx)
+        self.ask_text(ctx)
+
+    # Questions ---------------------------------------------------------------------------
+
+    def ask_text(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "text",
+            ctx._(
+                "What does our territory need? Describe it in a few words, in one message "
+                "(for example: “a shared garden near the school”)."
+            ),
+            text_ok=True,
+        )
+
+    async def after_text(self, ctx: Ctx) -> None:
+        """Similar needs come right after the text, before the person spends effort on theme,
+        place and photo: if their need already exists, one press supports it and they are done,
+        and a supported need weighs more than a duplicate the sorters would have to merge."""
+        similar = await needs.similar_needs(ctx.uow, ctx.data["text"], limit=3)
+        if not similar:
+            return await self.after_similar(ctx)
+        supported = await ctx.uow.needs.supported_by(ctx.person.id)
+        lines = [
+            ctx._(
+                "Some needs already expressed look like yours. If one of them says the same thing, "
+                "support it: a need with many supports weighs more."
+            )
+        ]
+        options: list[tuple[str, str]] = []
+        for need in similar:
+            lines.append(self.similar_line(ctx, need, need.id in supported))
+            if need.author_id != ctx.person.id and need.id not in supported:
+                options.append((f"s{need.id}", ctx.tr.plain("Support {ref} instead").format(ref=need.ref)))
+        options.append((DIFFERENT, ctx.tr.plain("Mine is different")))
+        options.append((CANCEL, ctx.tr.plain("Cancel")))
+        ctx.data["similar"] = [n.id for n in similar]
+        ctx.ask("similar", Markup("\n").join(lines), options)
+
+    def similar_line(self, ctx: Ctx, need: Need, supported: bool) -> Markup:
+        line = need_line(ctx.tr, need)
+        if need.author_id == ctx.person.id:
+            line += Markup(" ") + ctx._("(your own need)")
+        elif supported:
+            line += Markup(" ") + ctx._("(you already support it)")
+        return line
+
+    async def after_similar(self, ctx: Ctx) -> None:
+        if ctx.data.get("review"):
+            return await self.ask_recap(ctx)
+        await self.ask_theme(ctx)
+
+    async def ask_theme(self, ctx: Ctx) -> None:
+        options = [(t.code, t.label(ctx.tr.locale)) for t in await ctx.themes()]
+        options.append((NO_THEME, ctx.tr.plain("I don't know")))
+        ctx.ask("theme", ctx._("Which theme is it closest to? If you are not sure, say so."), options)
+
+    def ask_place(self, ctx: Ctx) -> None:
+        if CAN_LOCATION in ctx.caps:
+            text = ctx._(
+                "Where is it? Type a commune, a quartier or an address, send a location, or skip."
+            )
+        else:
+            text = ctx._("Where is it? Type a commune, a quartier or an address, or skip.")
+        ctx.ask("place", text, [(SKIP, ctx.tr.plain("Skip"))], text_ok=True)
+
+    def ask_photo(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "photo",
+            ctx._("A photo can help (optional): send one now, or skip."),
+            [(SKIP, ctx.tr.plain("Skip"))],
+        )
+
+    async def ask_recap(self, ctx: Ctx) -> None:
+        d = ctx.data
+        lines = [
+            ctx._("Here is your need, ready to send:"),
+            ctx._("“{text}”", text=d["text"]),
+            ctx._("Theme: {theme}", theme=ctx.tr.theme(d.get("theme"), await ctx.themes())),
+        ]
+        if d.get("place"):
+            lines.append(ctx._("Place: {place}", place=d["place"]))
+        elif d.get("lat") is not None:
+            lines.append(
+                ctx._(
+                    "Place: the location you sent ({lat}, {lon})",
+                    lat=ctx.tr.fmt.number(round(d["lat"], 5)),
+                    lon=ctx.tr.fmt.number(round(d["lon"], 5)),
+                )
+            )
+        if d.get("photo"):
+            lines.append(ctx._("With your photo."))
+        ctx.ask(
+            "recap",
+            Markup("\n").join(lines),
+            [
+                (SEND, ctx.tr.plain("Send it")),
+                (EDIT_TEXT, ctx.tr.plain("Change the text")),
+                (EDIT_THEME, ctx.tr.plain("Change the theme")),
+                (EDIT_PLACE, ctx.tr.plain("Change the place")),
+                (CANCEL, ctx.tr.plain("Cancel")),
+            ],
+        )
+
+    # Answers -----------------------------------------------------------------------------
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        await self.start(ctx, "")
+        value = event.value if isinstance(event, Picked) else None
+        if value == CANCEL:
+            return await self.cancel(ctx)
+        if step == "text":
+            if not isinstance(event, Text):
+                return not_expected(ctx, event)
+            ctx.data["text"] = needs.check_need_text(event.text)
+            return await self.after_text(ctx)
+        if step == "similar":
+            if value == DIFFERENT:
+                ctx.data.pop("similar", None)
+                return await self.after_similar(ctx)
+            if value and value[:1] == "s" and value[1:].isdigit():
+                return await self.support_instead(ctx, int(value[1:]))
+            return not_expected(ctx, event)
+        if step == "theme":
+            codes = {t.code for t in await ctx.themes()}
+            if value != NO_THEME and value not in codes:
+                return not_expected(ctx, event)
+            ctx.data["theme"] = None if value == NO_THEME else value
+            if ctx.data.get("review"):
+                return await self.ask_recap(ctx)
+            return self.ask_place(ctx)
+        if step == "place":
+            return await self.place(ctx, event)
+        if step == "photo":
+            if isinstance(event, Photo):
+                ctx.data["photo"] = event.ref
+            elif value != SKIP:
+                return not_expected(ctx, event)
+            return await self.ask_recap(ctx)
+        if step == "recap":
+            return await self.recap(ctx, value, event)
+        # A state from an older version of this flow: start again rather than guess.
+        self.ask_text(ctx)
+
+    async def place(self, ctx: Ctx, event: StepEvent) -> None:
+        if isinstance(event, Text):
+            place = clean_text(event.text, field_name="place", max_len=PLACE_MAX)
+            ctx.data.update(place=place, lat=None, lon=None)
+        elif isinstance(event, Location):
+            if not (-90 <= event.lat <= 90 and -180 <= event.lon <= 180):
+                raise Invalid("bad_location")
+            ctx.data.update(place=None, lat=event.lat, lon=event.lon)
+        elif isinstance(event, Picked) and event.value == SKIP:
+            ctx.data.update(place=None, lat=None, lon=None)
+        else:
+            return not_expected(ctx, event)
+        if ctx.data.get("review") or CAN_PHOTO not in ctx.caps:
+            return await self.ask_recap(ctx)
+        self.ask_photo(ctx)
+
+    async def recap(self, ctx: Ctx, value: str | None, event: StepEvent) -> None:
+        if value == SEND:
+            return await self.send(ctx)
+        if value in (EDIT_TEXT, EDIT_THEME, EDIT_PLACE):
+            ctx.data["review"] = True
+            if value == EDIT_TEXT:
+                return self.ask_text(ctx)
+            if value == EDIT_THEME:
+                return await self.ask_theme(ctx)
+            return self.ask_place(ctx)
+        not_expected(ctx, event)
+
+    async def support_instead(self, ctx: Ctx, need_id: int) -> None:
+        if need_id not in ctx.data.get("similar", []):
+            return not_expected(ctx, Picked(str(need_id)))
+        need = await needs.support_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+        ctx.finish()
+        ctx.say(
+            ctx._("Thank you: you now support <b>{ref}</b>. You will hear when it moves.", ref=need.ref)
+            + Markup("\n")
+            + ctx._("Nothing else was recorded: your text was not kept."),
+            [Option(f"g.need.{need.id}", ctx.tr.plain("See the need"))],
+        )
+
+    async def send(self, ctx: Ctx) -> None:
+        d = ctx.data
+        need = await needs.express_need(
+            ctx.uow,
+            ctx.person.id,
+            d["text"],
+            now=ctx.now,
+            theme=d.get("theme"),
+            place=d.get("place"),
+            lat=d.get("lat"),
+            lon=d.get("lon"),
+            photo_ref=d.get("photo"),
+        )
+        ctx.finish()
+        ctx.say(
+            ctx._("Thank you! Your need is recorded as <b>{ref}</b>.", ref=need.ref)
+            + Markup("\n")
+            + ctx._(
+                "What happens next: the preparation team studies it, then it is sorted and presented "
+                "to the assembly. You will be told of each step. Meanwhile, others can support it."
+            ),
+            [
+                Option(f"g.need.{need.id}", ctx.tr.plain("See the need")),
+                Option("g.cmd.my_needs", ctx.tr.plain("My needs")),
+            ],
+        )
+
+    async def cancel(self, ctx: Ctx) -> None:
+        ctx.finish()
+        ctx.say(ctx._("Cancelled. Nothing more was recorded."))
+        await ctx.start_flow("menu")

@@ -65,6 +65,21 @@ class OutboxMessage:
     attempts: int = 0
 
 
+def _message(r: aiosqlite.Row) -> OutboxMessage:
+    return OutboxMessage(
+        r["dedup_key"],
+        r["channel"],
+        r["external_id"],
+        r["locale"],
+        r["kind"],
+        json.loads(r["params"]),
+        r["person_id"],
+        r["priority"],
+        r["id"],
+        r["attempts"],
+    )
+
+
 class OutboxRepo:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
@@ -116,6 +131,27 @@ class OutboxRepo:
         ]
         msgs.sort(key=lambda m: (m.priority, m.id))
         return msgs
+
+    async def claim_for(self, channel: str, external_id: str, now: datetime) -> list[OutboxMessage]:
+        """Take every due message of one recipient, oldest first."""
+        async with self.conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
+            " SELECT id FROM outbox WHERE channel = ? AND external_id = ? AND status = 'pending'"
+            " AND not_before <= ?) RETURNING *",
+            (channel, external_id, to_iso(now)),
+        ) as cur:
+            rows = await cur.fetchall()
+        msgs = [_message(r) for r in rows]
+        msgs.sort(key=lambda m: m.id)
+        return msgs
+
+    async def defer(self, msg_id: int, at: datetime, error: str | None = None) -> None:
+        """Put a claimed message back for later without counting an attempt (spacing, rate limits)."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'pending', not_before = ?, attempts = max(attempts - 1, 0), "
+            "last_error = coalesce(?, last_error) WHERE id = ?",
+            (to_iso(at), error[:500] if error else None, msg_id),
+        )
 
     async def sent(self, msg_id: int, now: datetime) -> None:
         await self.conn.execute(

@@ -242,8 +242,7 @@ def _open_tag(text: str, i: int, begin: int, u16: int) -> tuple[int, _OpenTag]:
                 attrs[attr] = ""
                 continue
             raise EntityParseError(
-                f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
-                f"at byte offset {boff}"
+                f'Expected equal sign in declaration of an attribute of the tag "{tag}" at byte offset {boff}'
             )
         i = _skip_spaces(text, i + 1)
         if i >= n:
@@ -547,9 +546,7 @@ class FakeTelegram:
         self._update_event = asyncio.Event()
         self._allowed_updates: frozenset[str] | None = None
 
-        self._message_ids: defaultdict[ChatId, itertools.count[int]] = defaultdict(
-            lambda: itertools.count(1)
-        )
+        self._message_ids: defaultdict[ChatId, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._callback_ids = itertools.count(4_000_000_000_000_000_000)
         self._file_ids = itertools.count(1)
         self._cond = asyncio.Condition()
@@ -598,9 +595,7 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         # handler_cancellation: a long poll whose client went away (ptb cancels its pending
         # getUpdates on stop) must not keep the handler alive until the poll timeout.
-        self._runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
-        )
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
@@ -705,9 +700,7 @@ class FakeTelegram:
         language_code: str | None = "fr",
     ) -> JSONDict:
         """Inject a location message."""
-        message = self._user_message_base(
-            user_id, first_name, language_code, "private", chat_id, None, None
-        )
+        message = self._user_message_base(user_id, first_name, language_code, "private", chat_id, None, None)
         message["location"] = {"latitude": lat, "longitude": lon}
         self._store_user_message(message, "location", "")
         return self._push_update("message", message)
@@ -724,9 +717,7 @@ class FakeTelegram:
         language_code: str | None = "fr",
     ) -> JSONDict:
         """Inject a photo message; ``data`` makes the file downloadable via getFile."""
-        message = self._user_message_base(
-            user_id, first_name, language_code, "private", chat_id, None, None
-        )
+        message = self._user_message_base(user_id, first_name, language_code, "private", chat_id, None, None)
         stored = StoredFile(file_id=file_id, data=data, content_type="image/jpeg")
         self.files[file_id] = stored
         message["photo"] = self._photo_sizes(stored)
@@ -854,9 +845,7 @@ class FakeTelegram:
         key = _norm_chat_id(chat_id)
         assert key is not None
         return [
-            m
-            for m in self._chats.get(key, {}).values()
-            if not m.deleted and (include_user or m.from_bot)
+            m for m in self._chats.get(key, {}).values() if not m.deleted and (include_user or m.from_bot)
         ]
 
     def texts_to(self, chat_id: ChatId) -> list[str]:
@@ -927,7 +916,10 @@ class FakeTelegram:
         return found
 
     async def _wait(
-        self, check: Callable[[Iterable[Call]], bool], timeout: float, what: str
+        self,
+        check: Callable[[Iterable[Call]], bool],
+        timeout: float,
+        what: str,
     ) -> None:
         # Only calls recorded since the previous check are scanned, so waiting stays O(n).
         pos = 0
@@ -946,8 +938,7 @@ class FakeTelegram:
                 await asyncio.wait_for(self._cond.wait_for(scan), timeout)
             except TimeoutError:
                 recent = ", ".join(
-                    f"{c.method}({c.chat_id})={'ok' if c.ok else c.error_code}"
-                    for c in self.sent[-10:]
+                    f"{c.method}({c.chat_id})={'ok' if c.ok else c.error_code}" for c in self.sent[-10:]
                 )
                 raise AssertionError(
                     f"timed out after {timeout}s waiting for {what}; last calls: [{recent}]"
@@ -1056,6 +1047,8 @@ class FakeTelegram:
         if allowed is not None:
             # Like Telegram, the setting sticks for later calls that omit it; [] means "all".
             self._allowed_updates = frozenset(allowed) or None
+            if self._allowed_updates is not None:
+                self._updates = deque(u for u in self._updates if self._allowed(u))
         self._confirm(offset)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -1075,9 +1068,7 @@ class FakeTelegram:
             finally:
                 self._parked -= 1
             batch = self._batch(limit)
-        return web.Response(
-            body=json.dumps({"ok": True, "result": batch}), content_type="application/json"
-        )
+        return web.Response(body=json.dumps({"ok": True, "result": batch}), content_type="application/json")
 
     def _confirm(self, offset: int) -> None:
         updates = self._updates
@@ -1089,18 +1080,17 @@ class FakeTelegram:
                 updates.popleft()
 
     def _batch(self, limit: int) -> list[JSONDict]:
-        allowed = self._allowed_updates
-        if allowed is not None:
-            # Updates of types the bot did not ask for are never delivered; drop them.
-            kept = [u for u in self._updates if _update_kind(u) in allowed]
-            if len(kept) != len(self._updates):
-                self._updates = deque(kept)
         return list(itertools.islice(self._updates, limit))
+
+    def _allowed(self, update: JSONDict) -> bool:
+        return self._allowed_updates is None or _update_kind(update) in self._allowed_updates
 
     def _push_update(self, kind: str, payload: JSONDict) -> JSONDict:
         update = {"update_id": next(self._update_ids), kind: payload}
-        self._updates.append(update)
-        self._wake_pollers()
+        # Updates of types the bot did not subscribe to are never delivered, as on Telegram.
+        if self._allowed(update):
+            self._updates.append(update)
+            self._wake_pollers()
         return update
 
     def _wake_pollers(self) -> None:
@@ -1381,9 +1371,7 @@ class FakeTelegram:
         chat_id = _norm_chat_id(params.get("chat_id"))
         return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
 
-    def _send_message(
-        self, params: JSONDict, files: dict[str, StoredFile]
-    ) -> tuple[JSONDict, str]:
+    def _send_message(self, params: JSONDict, files: dict[str, StoredFile]) -> tuple[JSONDict, str]:
         chat_id = self._target_chat(params)
         plain, entities = self._render(params, "text", MAX_TEXT_LENGTH)
         markup = self._check_markup(params.get("reply_markup"))
@@ -1401,9 +1389,7 @@ class FakeTelegram:
         )
         return self._message_json(record), plain
 
-    def _send_document(
-        self, params: JSONDict, files: dict[str, StoredFile]
-    ) -> tuple[JSONDict, str]:
+    def _send_document(self, params: JSONDict, files: dict[str, StoredFile]) -> tuple[JSONDict, str]:
         chat_id = self._target_chat(params)
         plain, entities = self._render(params, "caption", MAX_CAPTION_LENGTH)
         markup = self._check_markup(params.get("reply_markup"))
@@ -1423,9 +1409,7 @@ class FakeTelegram:
         )  # fmt: skip
         return self._message_json(record), plain
 
-    def _send_media_group(
-        self, params: JSONDict, files: dict[str, StoredFile]
-    ) -> list[JSONDict]:
+    def _send_media_group(self, params: JSONDict, files: dict[str, StoredFile]) -> list[JSONDict]:
         chat_id = self._target_chat(params)
         media = params.get("media")
         if not isinstance(media, list) or not 2 <= len(media) <= 10:
@@ -1455,9 +1439,7 @@ class FakeTelegram:
         raw = params.get("caption")
         plain = "" if raw is None else str(raw)
         markup = self._check_markup(params.get("reply_markup"))
-        record = self._new_bot_message(
-            chat_id, "other", params, plain, [], markup, "caption", extra=extra
-        )
+        record = self._new_bot_message(chat_id, "other", params, plain, [], markup, "caption", extra=extra)
         return self._message_json(record)
 
     def _copy_message(self, params: JSONDict, files: dict[str, StoredFile]) -> JSONDict:

@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -75,6 +76,18 @@ def synapse_python(venv: Path | None = None) -> Path | None:
         check=False,
     )
     return python if probe.returncode == 0 else None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the test process dies (Linux only)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _free_port() -> int:
@@ -215,7 +228,8 @@ class Synapse:
                 stdout=self._log_file,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                start_new_session=True,
+                start_new_session=True,  # Ctrl-C reaches pytest only; teardown stops us
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
             try:
                 self._wait_ready()

@@ -54,7 +54,9 @@ def _png(width: int = 3, height: int = 2) -> bytes:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
 
 
 PNG = _png()
@@ -115,7 +117,9 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message and update.effective_chat
-    await update.effective_message.reply_text(f"{update.effective_chat.type}: {update.effective_message.text}")
+    await update.effective_message.reply_text(
+        f"{update.effective_chat.type}: {update.effective_message.text}"
+    )
 
 
 @pytest.fixture
@@ -124,13 +128,33 @@ async def tg() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
-@pytest.fixture
-async def errors() -> list[BaseException]:
-    return []
+class ErrorLog:
+    """Errors seen by the application's error handler, awaitable."""
+
+    def __init__(self) -> None:
+        self.items: list[BaseException] = []
+        self._cond = asyncio.Condition()
+
+    def __getitem__(self, index: int) -> BaseException:
+        return self.items[index]
+
+    async def add(self, error: BaseException) -> None:
+        async with self._cond:
+            self.items.append(error)
+            self._cond.notify_all()
+
+    async def wait(self, count: int = 1) -> None:
+        async with asyncio.timeout(5), self._cond:
+            await self._cond.wait_for(lambda: len(self.items) >= count)
 
 
 @pytest.fixture
-async def app(tg: FakeTelegram, errors: list[BaseException]) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+async def errors() -> ErrorLog:
+    return ErrorLog()
+
+
+@pytest.fixture
+async def app(tg: FakeTelegram, errors: ErrorLog) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     application = (
         ApplicationBuilder()
         .token(TOKEN)
@@ -150,7 +174,7 @@ async def app(tg: FakeTelegram, errors: list[BaseException]) -> AsyncIterator[Ap
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.error is not None
-        errors.append(context.error)
+        await errors.add(context.error)
 
     application.add_error_handler(on_error)
     await application.initialize()
@@ -166,18 +190,12 @@ async def app(tg: FakeTelegram, errors: list[BaseException]) -> AsyncIterator[Ap
         await application.shutdown()
 
 
-async def wait_errors(errors: list[BaseException], count: int = 1, timeout: float = 5) -> None:
-    async def until() -> None:
-        while len(errors) < count:
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(until(), timeout)
-
-
 # ---------------------------------------------------------------------------- tests
 
 
-async def test_bootstrap_calls_and_get_me(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_bootstrap_calls_and_get_me(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     assert app.bot.username == "lte_test_bot"
     assert app.bot.id == 123456
     methods = [c.method for c in tg.sent]
@@ -186,7 +204,9 @@ async def test_bootstrap_calls_and_get_me(tg: FakeTelegram, app: Application[Any
     assert tg.get_updates_calls >= 1
 
 
-async def test_long_polling_waits_then_delivers_fast(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_long_polling_waits_then_delivers_fast(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     await tg.wait_polling()
     await asyncio.sleep(0.2)
     # Idle: one getUpdates stays parked on the server instead of a busy loop.
@@ -202,7 +222,9 @@ async def test_long_polling_waits_then_delivers_fast(tg: FakeTelegram, app: Appl
     assert tg.pending_updates == 0
 
 
-async def test_command_entity_and_keyboard(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_command_entity_and_keyboard(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     update = tg.user_message(ALICE, "/start du texte")
     assert update["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
     assert tg.user_message(7, "/besoin du texte")["message"]["entities"][0]["length"] == 7
@@ -219,7 +241,9 @@ async def test_command_entity_and_keyboard(tg: FakeTelegram, app: Application[An
     assert msg.message_id == update["message"]["message_id"] + 1
 
 
-async def test_callback_answered_and_message_edited(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_callback_answered_and_message_edited(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     tg.user_message(ALICE, "/start")
     await tg.wait_sent("sendMessage", chat_id=ALICE)
     menu = tg.last_message(ALICE)
@@ -242,7 +266,9 @@ async def test_callback_answered_and_message_edited(tg: FakeTelegram, app: Appli
         await app.bot.answer_callback_query(query_id)
 
 
-async def test_edit_with_identical_content_is_rejected(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_edit_with_identical_content_is_rejected(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     sent = await app.bot.send_message(ALICE, "Étape <b>1</b>", parse_mode="HTML")
     assert sent.text == "Étape 1"
     assert sent.text_html == "Étape <b>1</b>"
@@ -256,15 +282,15 @@ async def test_edit_with_identical_content_is_rejected(tg: FakeTelegram, app: Ap
 
 
 async def test_unescaped_user_text_in_html_is_rejected(
-    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any], errors: list[BaseException]
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any], errors: ErrorLog
 ) -> None:
     typed = "3 <bananes & 2 pommes"
     tg.user_message(ALICE, f"/brut {typed}")
-    await wait_errors(errors)
+    await errors.wait()
     (failed,) = tg.calls("sendMessage", chat_id=ALICE, ok=False)
     assert failed.error_code == 400
     assert failed.description == (
-        "Bad Request: can't parse entities: Unsupported start tag \"bananes\" at byte offset 24"
+        'Bad Request: can\'t parse entities: Unsupported start tag "bananes" at byte offset 24'
     )
     assert isinstance(errors[0], BadRequest)
     # ptb strips "Bad Request: " and str.capitalize()s the rest (lower-casing "Unsupported").
@@ -276,7 +302,9 @@ async def test_unescaped_user_text_in_html_is_rejected(
     assert tg.texts_to(ALICE) == [f"Tu as écrit : {typed}"]
 
 
-async def test_text_limits_and_button_data(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_text_limits_and_button_data(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     bot = app.bot
     with pytest.raises(BadRequest, match="Message is too long"):
         await bot.send_message(ALICE, "é" * 4097)
@@ -295,7 +323,7 @@ async def test_text_limits_and_button_data(tg: FakeTelegram, app: Application[An
 async def test_retry_after_from_injected_429(
     tg: FakeTelegram,
     app: Application[Any, Any, Any, Any, Any, Any],
-    errors: list[BaseException],
+    errors: ErrorLog,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # ptb 22 warns on int retry_after unless the timedelta behaviour is opted into.
@@ -312,11 +340,13 @@ async def test_retry_after_from_injected_429(
     # Inside a handler it surfaces in the error handler.
     tg.fail_next("sendMessage", chat_id=ALICE, retry_after=7)
     tg.user_message(ALICE, "hé")
-    await wait_errors(errors)
+    await errors.wait()
     assert isinstance(errors[0], RetryAfter) and errors[0].retry_after == dtm.timedelta(seconds=7)
 
 
-async def test_blocked_user_is_forbidden(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_blocked_user_is_forbidden(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     tg.block(ALICE)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await app.bot.send_message(ALICE, "coucou")
@@ -328,7 +358,9 @@ async def test_blocked_user_is_forbidden(tg: FakeTelegram, app: Application[Any,
         await app.bot.send_message(ALICE, "coucou")
 
 
-async def test_send_photo_multipart_records_bytes(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_send_photo_multipart_records_bytes(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     tg.user_message(ALICE, "/photo")
     (call,) = await tg.wait_sent("sendPhoto", chat_id=ALICE)
     assert call.files["photo"].data == PNG
@@ -346,7 +378,9 @@ async def test_send_photo_multipart_records_bytes(tg: FakeTelegram, app: Applica
         await app.bot.send_photo(ALICE, "nope")
 
 
-async def test_user_photo_download_and_location(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_user_photo_download_and_location(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     tg.user_photo(ALICE, "AgACuserphoto", data=b"\xff\xd8jpegdata")
     (call,) = await tg.wait_sent("sendMessage", chat_id=ALICE)
     assert call.plain == "Photo reçue (10 octets)"
@@ -364,13 +398,13 @@ async def test_group_message(tg: FakeTelegram, app: Application[Any, Any, Any, A
     assert tg.messages_to(-555, include_user=True)[0].from_bot is False
 
 
-async def test_set_my_commands_per_language_and_scope(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def test_set_my_commands_per_language_and_scope(
+    tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
     bot = app.bot
     await bot.set_my_commands([BotCommand("besoin", "Exprimer un besoin")], language_code="fr")
     await bot.set_my_commands([BotCommand("need", "Post a need")], language_code="en")
-    await bot.set_my_commands(
-        [BotCommand("start", "Démarrer")], scope=BotCommandScopeAllPrivateChats()
-    )
+    await bot.set_my_commands([BotCommand("start", "Démarrer")], scope=BotCommandScopeAllPrivateChats())
     assert tg.commands_for("fr") == [{"command": "besoin", "description": "Exprimer un besoin"}]
     assert tg.commands_for("en") == [{"command": "need", "description": "Post a need"}]
     assert tg.commands_for("", "all_private_chats") == [{"command": "start", "description": "Démarrer"}]
@@ -415,12 +449,32 @@ async def test_wait_for_times_out_with_context(tg: FakeTelegram) -> None:
     [
         ("a &lt;b&gt; &amp; &quot;c&quot; &#233;&#x1F600;", 'a <b> & "c" é😀', []),
         ("Tom & Jerry", "Tom & Jerry", []),
-        ("<b>x</b> <i>y</i>", "x y", [{"type": "bold", "offset": 0, "length": 1}, {"type": "italic", "offset": 2, "length": 1}]),
+        (
+            "<b>x</b> <i>y</i>",
+            "x y",
+            [{"type": "bold", "offset": 0, "length": 1}, {"type": "italic", "offset": 2, "length": 1}],
+        ),
         ("😀<u>z</u>", "😀z", [{"type": "underline", "offset": 2, "length": 1}]),
-        ('<a href="https://e.x/?a=1&amp;b=2">lien</a>', "lien", [{"type": "text_link", "offset": 0, "length": 4, "url": "https://e.x/?a=1&b=2"}]),
-        ('<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>', "st", [{"type": "spoiler", "offset": 0, "length": 1}, {"type": "spoiler", "offset": 1, "length": 1}]),
-        ('<pre><code class="language-python">x=1</code></pre>', "x=1", [{"type": "pre", "offset": 0, "length": 3, "language": "python"}]),
-        ("<blockquote expandable>q</blockquote>", "q", [{"type": "expandable_blockquote", "offset": 0, "length": 1}]),
+        (
+            '<a href="https://e.x/?a=1&amp;b=2">lien</a>',
+            "lien",
+            [{"type": "text_link", "offset": 0, "length": 4, "url": "https://e.x/?a=1&b=2"}],
+        ),
+        (
+            '<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>',
+            "st",
+            [{"type": "spoiler", "offset": 0, "length": 1}, {"type": "spoiler", "offset": 1, "length": 1}],
+        ),
+        (
+            '<pre><code class="language-python">x=1</code></pre>',
+            "x=1",
+            [{"type": "pre", "offset": 0, "length": 3, "language": "python"}],
+        ),
+        (
+            "<blockquote expandable>q</blockquote>",
+            "q",
+            [{"type": "expandable_blockquote", "offset": 0, "length": 1}],
+        ),
         ("<B>x</b>", "x", [{"type": "bold", "offset": 0, "length": 1}]),
     ],
 )

@@ -1,0 +1,1 @@
+"""Adapters (Telegram, Matrix, terminal) and the composition root (`bots.app`, `bots.cli`)."""

@@ -1,0 +1,107 @@
+"""The terminal channel (`lte-bot chat`), the embedded default: a chat with the bot in a terminal.
+
+Choices show as numbered lists, answered by number or label. Messages the outbox holds for this
+terminal identity are shown before each prompt. Works interactively and with stdin piped (each
+line read is echoed after `> `, so a piped session reads as a transcript)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from dialogs.contract import ImageReply, Incoming, Outgoing, Reply, Text, to_plain
+from lte_core.outbox import deliver_now
+from lte_core.store import OutboxMessage
+
+from .app import App
+
+CHANNEL = "terminal"
+_BOLD = re.compile(r"<b>(.*?)</b>", re.S)
+
+
+def locale_hint() -> str | None:
+    """The terminal's language (LANG=en_GB.UTF-8 → en); the territory default otherwise."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value.split(".")[0]
+    return None
+
+
+class Terminal:
+    def __init__(self, app: App, name: str, out: TextIO = sys.stdout, images_dir: Path | None = None) -> None:
+        self.app = app
+        self.name = name
+        self.out = out
+        self.tty = out.isatty()
+        self.images_dir = images_dir or Path.cwd()
+        self.hint = locale_hint()
+
+    def render(self, replies: list[Outgoing], *, prefix: str = "") -> None:
+        for reply in replies:
+            if isinstance(reply, ImageReply):
+                path = self.images_dir / reply.filename
+                path.write_bytes(reply.data)
+                self.write(prefix + to_plain(reply.caption) + f"\n  [{path}]")
+                continue
+            self.write(prefix + self.plain(reply))
+
+    def plain(self, reply: Reply) -> str:
+        text = str(reply.text)
+        if self.tty:  # bold shows as bold in a real terminal; scripts get plain text
+            text = _BOLD.sub(lambda m: f"\x1b[1m{m.group(1)}\x1b[0m", text)
+        lines = [to_plain(text)]
+        lines += [f"  {i}. {option.label}" for i, option in enumerate(reply.options, 1)]
+        return "\n".join(lines)
+
+    def write(self, text: str) -> None:
+        self.out.write(text + "\n\n")
+        self.out.flush()
+
+    async def show_outbox(self) -> None:
+        async def deliver(msg: OutboxMessage) -> None:
+            self.render(self.app.engine.render(msg), prefix="📬 ")
+
+        await deliver_now(self.app.db, CHANNEL, self.name, self.app.clock, deliver)
+
+    async def say(self, text: str) -> None:
+        replies = await self.app.engine.handle(Incoming(CHANNEL, self.name, Text(text), self.hint, self.name))
+        self.render(replies)
+        await self.show_outbox()
+
+    async def loop(self, stdin: TextIO = sys.stdin) -> None:
+        interactive = stdin.isatty()
+        if interactive:
+            self.write(
+                f"lte-bot — {self.name} @ {self.app.settings.db_path}   (Ctrl-D to quit; /aide, /help)"
+            )
+        await self.show_outbox()
+        if interactive:
+            await self.say("/start")
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, self._read, stdin, interactive)
+            if line is None:
+                break
+            line = line.rstrip("\n")
+            if not interactive:
+                self.write(f"> {line}")
+            if not line.strip():
+                continue
+            if line.strip() in ("/quit", "/exit", "/quitter"):
+                break
+            await self.say(line)
+
+    @staticmethod
+    def _read(stdin: TextIO, interactive: bool) -> str | None:
+        if interactive:
+            try:
+                return input("> ")
+            except EOFError:
+                return None
+        line = stdin.readline()
+        return line or None
