@@ -1,21 +1,179 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""Browse the open needs (/besoins [theme], /needs [theme]) and support them with one press.
+
+```mermaid
+stateDiagram-v2
+    [*] --> page: /besoins, or /besoins ‹known theme›
+    [*] --> theme: /besoins ‹unknown theme› → said so, themes listed
+    [*] --> [*]: no open need at all → "Express a need"
+    page --> page: support B-n | withdraw my support (page shown again, counts updated)
+    page --> page: next | previous
+    page --> theme: choose a theme
+    page --> page: all themes
+    theme --> page: a theme | all themes
+    page --> [*]: done
+```
+
+The theme can be given with the command (its code or its name, accents and case folded) or chosen
+from the first page: the first page comes at once rather than after a theme question, so a person
+who just wants to look sees needs with their first message; the theme button is right there.
+Support buttons are options of the page step (not global tokens) so that the press supports and the
+same page comes back with its counts updated. A person's own needs have no support button.
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from lte_core.domain import Refused, Theme, fold
+from lte_core.services import needs
+
+from ..cards import need_line, support_option
 from ..context import Ctx
-from .base import Flow, StepEvent
+from ..contract import Option
+from .base import Flow, Picked, StepEvent, not_expected
+
+PAGE = 5
+ALL = "*"  # not a possible theme code
+
+
+def find_theme(themes: list[Theme], text: str) -> Theme | None:
+    """A theme by its code or its French or English name, accents and case folded; a unique
+    beginning of a name works too (`/besoins repar`)."""
+    wanted = fold(text.strip())
+    if not wanted:
+        return None
+    for theme in themes:
+        if wanted in (fold(theme.code), fold(theme.label_fr), fold(theme.label_en)):
+            return theme
+    if len(wanted) >= 3:
+        starts = {
+            theme.code
+            for theme in themes
+            for name in (theme.code, theme.label_fr, theme.label_en)
+            if fold(name).startswith(wanted)
+        }
+        if len(starts) == 1:
+            code = starts.pop()
+            return next(t for t in themes if t.code == code)
+    return None
 
 
 class BrowseFlow(Flow):
     name = "browse"
-    commands = (
-        "besoins",
-        "needs",
-    )
+    commands = ("besoins", "needs")
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
-        ctx.finish()
+        ctx.data.update(theme=None, offset=0)
+        if args.strip():
+            theme = find_theme(await ctx.themes(), args)
+            if theme is None:
+                ctx.say(ctx._("I don't know the theme “{theme}”.", theme=args.strip()[:60]))
+                return await self.ask_theme(ctx)
+            ctx.data["theme"] = theme.code
+        await self.show_page(ctx)
+
+    async def ask_theme(self, ctx: Ctx) -> None:
+        options = [(t.code, t.label(ctx.tr.locale)) for t in await ctx.themes()]
+        options.append((ALL, ctx.tr.plain("All themes")))
+        ctx.ask("theme", ctx._("Which theme would you like to see?"), options)
+
+    async def show_page(self, ctx: Ctx) -> None:
+        theme: str | None = ctx.data.get("theme")
+        offset = max(0, int(ctx.data.get("offset", 0)))
+        page, total = await needs.browse_needs(ctx.uow, theme=theme, limit=PAGE, offset=offset)
+        if not page and offset and total:
+            # Needs closed since the last page: show the last page there is.
+            offset = (total - 1) // PAGE * PAGE
+            page, total = await needs.browse_needs(ctx.uow, theme=theme, limit=PAGE, offset=offset)
+        ctx.data["offset"] = offset
+        themes = await ctx.themes()
+        express = Option("g.cmd.express", ctx.tr.plain("Express a need"))
+        if not total:
+            if theme is None:
+                ctx.finish()
+                ctx.say(ctx._("There is no open need yet: be the first to express one!"), [express])
+                return
+            ctx.ask(
+                "page",
+                ctx._("There is no open need in “{theme}” yet.", theme=ctx.tr.theme(theme, themes)),
+                [(ALL, ctx.tr.plain("All themes")), ("theme", ctx.tr.plain("Choose a theme"))],
+                extra=[express],
+            )
+            return
+        pages = (total + PAGE - 1) // PAGE
+        if theme is None:
+            head = ctx._("<b>Open needs</b> — page {page} of {pages}", page=offset // PAGE + 1, pages=pages)
+        else:
+            head = ctx._(
+                "<b>Open needs: {theme}</b> — page {page} of {pages}",
+                theme=ctx.tr.theme(theme, themes),
+                page=offset // PAGE + 1,
+                pages=pages,
+            )
+        supported = await ctx.uow.needs.supported_by(ctx.person.id)
+        lines = [head]
+        options: list[tuple[str, str]] = []
+        for need in page:
+            line = need_line(ctx.tr, need)
+            if theme is None and need.theme:
+                line += Markup(" — ") + ctx._("<i>{theme}</i>", theme=ctx.tr.theme(need.theme, themes))
+            if need.author_id == ctx.person.id:
+                line += Markup(" ") + ctx._("(your own need)")
+            else:
+                is_supported = need.id in supported
+                options.append(
+                    (("u" if is_supported else "s") + str(need.id), support_option(ctx.tr, need, is_supported).label)
+                )
+            lines.append(line)
+        if offset > 0:
+            options.append(("prev", ctx.tr.plain("Previous")))
+        if offset + PAGE < total:
+            options.append(("next", ctx.tr.plain("Next")))
+        if theme is None:
+            options.append(("theme", ctx.tr.plain("Choose a theme")))
+        else:
+            options.append((ALL, ctx.tr.plain("All themes")))
+        options.append(("done", ctx.tr.plain("Done")))
+        ctx.ask("page", Markup("\n").join(lines), options, extra=[express])
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        await self.start(ctx, "")
+        value = event.value if isinstance(event, Picked) else None
+        if value is None:
+            return not_expected(ctx, event)
+        if step == "theme":
+            if value == ALL:
+                ctx.data.update(theme=None, offset=0)
+            elif value in {t.code for t in await ctx.themes()}:
+                ctx.data.update(theme=value, offset=0)
+            else:
+                return not_expected(ctx, event)
+            return await self.show_page(ctx)
+        if step != "page":
+            return await self.show_page(ctx)
+        if value == "done":
+            ctx.finish()
+            return await ctx.start_flow("menu")
+        if value == "theme":
+            return await self.ask_theme(ctx)
+        if value == ALL:
+            ctx.data.update(theme=None, offset=0)
+        elif value in ("next", "prev"):
+            ctx.data["offset"] = max(0, int(ctx.data.get("offset", 0)) + (PAGE if value == "next" else -PAGE))
+        elif value[:1] in ("s", "u") and value[1:].isdigit():
+            await self.toggle_support(ctx, value[:1] == "s", int(value[1:]))
+        else:
+            return not_expected(ctx, event)
+        await self.show_page(ctx)
+
+    async def toggle_support(self, ctx: Ctx, support: bool, need_id: int) -> None:
+        """Support or withdraw support; a refusal (need closed meanwhile…) is said and the page is
+        shown again fresh. Neither service writes anything before it refuses, so nothing to undo."""
+        try:
+            if support:
+                need = await needs.support_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+                ctx.say(ctx._("Thank you: you now support <b>{ref}</b>. You will hear when it moves.", ref=need.ref))
+            else:
+                need = await needs.unsupport_need(ctx.uow, ctx.person.id, need_id)
+                ctx.say(ctx._("You no longer support <b>{ref}</b>.", ref=need.ref))
+        except Refused as err:
+            ctx.refused(err)

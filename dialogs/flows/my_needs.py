@@ -1,21 +1,179 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""My needs (/mesbesoins, /myneeds): the needs one expressed or carries; follow, carry, withdraw.
+
+```mermaid
+stateDiagram-v2
+    [*] --> [*]: no needs → a friendly line and "Express a need"
+    [*] --> list: /mesbesoins
+    list --> list: next | previous page
+    list --> need: pick a need
+    list --> [*]: done
+    need --> need: carry it | stop carrying it
+    need --> confirm_withdraw: withdraw (own open need)
+    confirm_withdraw --> list: yes → withdrawn, supporters told
+    confirm_withdraw --> need: no
+    need --> list: back
+```
+
+Permissions stay in the services: withdrawing is the author's, carrying is for an open need with
+no carrier, stopping is the carrier's. A refusal is explained and the question asked again.
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from lte_core.domain import Need
+from lte_core.services import needs
+
+from ..cards import need_card, need_line, snippet
 from ..context import Ctx
-from .base import Flow, StepEvent
+from ..contract import Option
+from .base import Flow, Picked, StepEvent, not_expected
+
+PAGE = 8
+LABEL = 40  # characters of a need's text on its button
 
 
 class MyNeedsFlow(Flow):
     name = "my_needs"
-    commands = (
-        "mesbesoins",
-        "myneeds",
-    )
+    commands = ("mesbesoins", "myneeds")
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
-        ctx.finish()
+        ctx.data["offset"] = 0
+        await self.show_list(ctx)
+
+    async def listed(self, ctx: Ctx) -> tuple[list[Need], list[Need]]:
+        """The person's own needs (newest first) and the needs they carry without being the author."""
+        own = await needs.my_needs(ctx.uow, ctx.person.id)
+        carried = [n for n in await needs.carried_needs(ctx.uow, ctx.person.id) if n.author_id != ctx.person.id]
+        return own, carried
+
+    async def show_list(self, ctx: Ctx) -> None:
+        own, carried = await self.listed(ctx)
+        everything = own + carried
+        if not everything:
+            ctx.finish()
+            ctx.say(
+                ctx._(
+                    "You have not expressed any need yet. What is missing around you? "
+                    "Say it: it is the first step towards a solution."
+                ),
+                [
+                    Option("g.cmd.express", ctx.tr.plain("Express a need")),
+                    Option("g.cmd.browse", ctx.tr.plain("See and support needs")),
+                ],
+            )
+            return
+        total = len(everything)
+        offset = max(0, min(int(ctx.data.get("offset", 0)), (total - 1) // PAGE * PAGE))
+        ctx.data["offset"] = offset
+        page = everything[offset : offset + PAGE]
+        own_ids = {n.id for n in own}
+        lines: list[Markup] = []
+        options: list[tuple[str, str]] = []
+        section: bool | None = None
+        for need in page:
+            mine = need.id in own_ids
+            if mine != section:
+                section = mine
+                lines.append(ctx._("<b>Your needs</b>") if mine else ctx._("<b>Needs you carry</b>"))
+            line = need_line(ctx.tr, need) + Markup(" — ") + ctx._("<i>{status}</i>", status=ctx.tr.status(need.status))
+            if mine and need.carrier_id == ctx.person.id:
+                line += Markup(" ") + ctx._("(you carry it)")
+            lines.append(line)
+            label = ctx.tr.plain("{ref}: {text}").format(ref=need.ref, text=snippet(need.text, LABEL))
+            options.append((f"n{need.id}", label))
+        if total > PAGE:
+            lines.append(
+                ctx._("Page {page} of {pages}", page=offset // PAGE + 1, pages=(total + PAGE - 1) // PAGE)
+            )
+        if offset > 0:
+            options.append(("prev", ctx.tr.plain("Previous")))
+        if offset + PAGE < total:
+            options.append(("next", ctx.tr.plain("Next")))
+        options.append(("done", ctx.tr.plain("Done")))
+        lines.append(ctx._("Choose a need to see its history, carry it or withdraw it."))
+        ctx.ask(
+            "list",
+            Markup("\n").join(lines),
+            options,
+            extra=[Option("g.cmd.express", ctx.tr.plain("Express a need"))],
+        )
+
+    async def show_need(self, ctx: Ctx, need_id: int) -> None:
+        need = await needs.get_need(ctx.uow, need_id, history=True)
+        ctx.data["need"] = need.id
+        text = need_card(ctx.tr, need, await ctx.themes(), history=True)
+        options: list[tuple[str, str]] = []
+        if need.carrier_id == ctx.person.id:
+            text += Markup("\n") + ctx._("You carry this need: thank you.")
+            options.append(("drop", ctx.tr.plain("Stop carrying it")))
+        elif need.status.is_open and need.carrier_id is None:
+            options.append(("carry", ctx.tr.plain("Carry this need")))
+        if need.status.is_open and need.author_id == ctx.person.id:
+            options.append(("withdraw", ctx.tr.plain("Withdraw this need")))
+        options.append(("back", ctx.tr.plain("Back to my needs")))
+        ctx.ask("need", text, options)
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        await self.start(ctx, "")
+        value = event.value if isinstance(event, Picked) else None
+        if value is None:
+            return not_expected(ctx, event)
+        if step == "list":
+            if value == "done":
+                ctx.finish()
+                return await ctx.start_flow("menu")
+            if value in ("next", "prev"):
+                ctx.data["offset"] = int(ctx.data.get("offset", 0)) + (PAGE if value == "next" else -PAGE)
+                return await self.show_list(ctx)
+            if value[:1] == "n" and value[1:].isdigit():
+                return await self.show_need(ctx, int(value[1:]))
+            return not_expected(ctx, event)
+        need_id = int(ctx.data.get("need", 0))
+        if step == "need":
+            if value == "back":
+                return await self.show_list(ctx)
+            if value == "withdraw":
+                need = await needs.get_need(ctx.uow, need_id)
+                ctx.ask(
+                    "confirm_withdraw",
+                    ctx._(
+                        "Withdraw <b>{ref}</b>? It will be closed for good, and the people who support "
+                        "it will be told.",
+                        ref=need.ref,
+                    ),
+                    [
+                        ("yes", ctx.tr.plain("Yes, withdraw it")),
+                        ("no", ctx.tr.plain("No, keep it")),
+                    ],
+                )
+                return None
+            if value == "carry":
+                need = await needs.carry_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+                ctx.say(
+                    ctx._(
+                        "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. "
+                        "Thank you!",
+                        ref=need.ref,
+                    )
+                )
+                return await self.show_need(ctx, need_id)
+            if value == "drop":
+                need = await needs.drop_carry(ctx.uow, ctx.person.id, need_id, ctx.now)
+                ctx.say(ctx._("You no longer carry <b>{ref}</b>.", ref=need.ref))
+                return await self.show_need(ctx, need_id)
+            return not_expected(ctx, event)
+        if step == "confirm_withdraw":
+            if value == "yes":
+                result = await needs.withdraw_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+                said = ctx._("<b>{ref}</b> is withdrawn.", ref=result.need.ref)
+                if result.notified:
+                    said += Markup(" ") + ctx.tr.ngettext(
+                        "{n} person was told.", "{n} people were told.", result.notified
+                    )
+                ctx.say(said)
+                return await self.show_list(ctx)
+            if value == "no":
+                return await self.show_need(ctx, need_id)
+            return not_expected(ctx, event)
+        await self.show_list(ctx)
