@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -77,16 +78,21 @@ class Ctx:
         self,
         step: str,
         text: Markup,
-        options: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
+        options: Sequence[tuple[str, str] | Option] = (),
         *,
         text_ok: bool = False,
         extra: list[Option] | tuple[Option, ...] = (),
     ) -> None:
-        """Ask the next question and wait at `step`. `options` are (value, label) of this step;
-        `extra` are global options shown after them. `text_ok`: a typed answer is accepted too."""
+        """Ask the next question and wait at `step`. `options` are (value, label) of this step, or
+        global `Option`s kept in their place; `extra` are global options shown after them.
+        `text_ok`: a typed answer is accepted too."""
         nonce = new_nonce()
         opts = []
-        for value, label in options:
+        for item in options:
+            if isinstance(item, Option):
+                opts.append(item)
+                continue
+            value, label = item
             if len(value.encode()) > MAX_OPTION_VALUE:
                 raise ValueError(f"option value too long: {value!r}")
             opts.append(Option(f"{nonce}.{value}", label))

@@ -22,7 +22,7 @@ from lte_core.services import people
 from lte_core.store import Database, DialogState, OutboxMessage, UnitOfWork
 
 from . import actions
-from .context import Ctx, new_nonce
+from .context import Ctx, Next, new_nonce
 from .contract import Choice, Command, Incoming, Location, Option, Outgoing, Photo, Reply, Text, Unreadable
 from .flows import COMMANDS, REGISTRY
 from .flows.base import Picked, StepEvent
@@ -207,9 +207,10 @@ class Engine:
     async def choice(self, ctx: Ctx, token: str) -> None:
         if token.startswith("g."):
             saved = ctx.next
-            await self._guard(ctx, actions.run(ctx, token))
+            done = await self._guard(ctx, actions.run(ctx, token))
             if saved is not None and ctx.next is saved:
-                self.reprompt(ctx, again=True)
+                if done:  # a refusal has already shown the question again
+                    await self.refresh(ctx, saved)
             elif ctx.next is None and not ctx.replies:
                 await self.start_flow(ctx, "menu")
             return
@@ -275,8 +276,18 @@ class Engine:
         ctx.data = {k: v for k, v in ctx.next.data.items() if not k.startswith("_")}
         await self._guard(ctx, flow.step(ctx, ctx.next.step, event))
 
-    async def _guard(self, ctx: Ctx, work: Any) -> None:
-        """Run a step; a refusal from the services rolls back its changes and is explained."""
+    async def refresh(self, ctx: Ctx, waiting: Next) -> None:
+        """A global choice ran while a flow waited: the flow may ask its question afresh (its buttons
+        may have changed, e.g. "Join" became "Leave"); otherwise the question is shown again."""
+        ctx.flow_name = waiting.flow
+        ctx.data = {k: v for k, v in waiting.data.items() if not k.startswith("_")}
+        done = await self._guard(ctx, REGISTRY[waiting.flow].after_action(ctx, waiting.step))
+        if done and ctx.next is waiting:
+            self.reprompt(ctx, again=True)
+
+    async def _guard(self, ctx: Ctx, work: Any) -> bool:
+        """Run a step; a refusal from the services rolls back its changes and is explained.
+        True when the step ran through, False when it was refused."""
         before_next, before_flow, before_data, before_nonce = ctx.next, ctx.flow_name, ctx.data, ctx.nonce
         before = len(ctx.replies)
         await ctx.uow.db.conn.execute("SAVEPOINT step")
@@ -288,8 +299,10 @@ class Engine:
             ctx.next, ctx.flow_name, ctx.data, ctx.nonce = before_next, before_flow, before_data, before_nonce
             ctx.refused(err)
             self.reprompt(ctx, again=True)
+            return False
         finally:
             await ctx.uow.db.conn.execute("RELEASE step")
+        return True
 
     def reprompt(self, ctx: Ctx, *, again: bool = False) -> None:
         """Show the current question again, with its choices (same tokens: they stay valid)."""

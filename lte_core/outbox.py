@@ -163,6 +163,8 @@ class Dispatcher:
                 "outbox %s: %d message(s) in flight at the last stop are queued again", self.channel, requeued
             )
         while not self._stopping:
+            # Cleared before looking, so a wake-up that comes while we look is not lost.
+            self._wake.clear()
             try:
                 busy = await self._round()
             except Exception:
@@ -178,7 +180,6 @@ class Dispatcher:
         timeout = self.idle_poll
         if due is not None:
             timeout = min(timeout, max((due - self.clock.now()).total_seconds(), 0.01))
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -187,7 +188,7 @@ class Dispatcher:
         async with UnitOfWork(self.db) as uow:
             msgs = await uow.outbox.claim(self.channel, self.clock.now(), self.batch)
         if not msgs:
-            return bool(self._tasks)
+            return False  # sends in flight wake us when they finish
         deferred: list[tuple[OutboxMessage, float]] = []
         for msg in msgs:
             if self._stopping:

@@ -39,6 +39,10 @@ class Flow:
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
         raise NotImplementedError
 
+    async def after_action(self, ctx: Ctx, step: str) -> None:
+        """A global choice (`g.*`) ran while this flow waited at `step`. Ask the question again with
+        `ctx.ask` if what it shows may have changed; by default the engine repeats it as it was."""
+
 
 def not_expected(ctx: Ctx, event: StepEvent) -> None:
     """A polite word for an input this step cannot use, then the same question again (same buttons)."""

@@ -122,7 +122,10 @@ class BrowseFlow(Flow):
             else:
                 is_supported = need.id in supported
                 options.append(
-                    (("u" if is_supported else "s") + str(need.id), support_option(ctx.tr, need, is_supported).label)
+                    (
+                        ("u" if is_supported else "s") + str(need.id),
+                        support_option(ctx.tr, need, is_supported).label,
+                    )
                 )
             lines.append(line)
         if offset > 0:
@@ -171,7 +174,11 @@ class BrowseFlow(Flow):
         try:
             if support:
                 need = await needs.support_need(ctx.uow, ctx.person.id, need_id, ctx.now)
-                ctx.say(ctx._("Thank you: you now support <b>{ref}</b>. You will hear when it moves.", ref=need.ref))
+                ctx.say(
+                    ctx._(
+                        "Thank you: you now support <b>{ref}</b>. You will hear when it moves.", ref=need.ref
+                    )
+                )
             else:
                 need = await needs.unsupport_need(ctx.uow, ctx.person.id, need_id)
                 ctx.say(ctx._("You no longer support <b>{ref}</b>.", ref=need.ref))

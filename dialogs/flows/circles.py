@@ -1,21 +1,189 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""Circles (/cercles, /circles): the circles of the territory by kind, join or leave one, my circles.
+
+```mermaid
+stateDiagram-v2
+    [*] --> [*]: no circle yet → a friendly line
+    [*] --> list: /cercles
+    list --> list: next page | previous page
+    list --> card: a circle
+    list --> mine: my circles
+    mine --> card: one of my circles
+    mine --> list: all the circles
+    card --> card: join (g.join) | leave (g.leave) → the card again, up to date
+    card --> list: back (or to mine, when it came from there)
+    card --> [*]: see its missions (g.cmd.missions) | create a mission (g.cmd.new_mission)
+```
+
+Join and Leave are global choices (they never expire and the service checks them again); when one
+is pressed while the card waits, the card is shown afresh. A circle that disappeared meanwhile is
+said so, and the list comes back.
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from lte_core.domain import Circle, CircleKind, MemberRole, NotFound
+from lte_core.services import circles
+
+from ..cards import circle_card, circle_line, snippet
 from ..context import Ctx
-from .base import Flow, StepEvent
+from ..contract import Option
+from ..tr import CIRCLE_KIND_LABELS, N_
+from .base import Flow, Picked, StepEvent, not_expected
+
+PAGE = 8
+NEXT = "next"
+PREV = "prev"
+MINE = "mine"
+ALL = "all"
+BACK = "back"
+
+ROLE_LABELS: dict[MemberRole, str] = {
+    MemberRole.MEMBER: N_("member"),
+    MemberRole.COORDINATOR: N_("coordinator"),
+}
+
+
+def circle_value(value: str | None) -> int | None:
+    """`c12` → 12: a circle picked from a list."""
+    if value and value[:1] == "c" and value[1:].isdigit() and len(value) <= 10:
+        return int(value[1:])
+    return None
 
 
 class CirclesFlow(Flow):
     name = "circles"
-    commands = (
-        "cercles",
-        "circles",
-    )
+    commands = ("cercles", "circles")
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
-        ctx.finish()
+        ctx.data = {"page": 0}
+        await self.ask_list(ctx)
+
+    # Questions ---------------------------------------------------------------------------
+
+    async def ask_list(self, ctx: Ctx) -> None:
+        everything = await circles.list_circles(ctx.uow)
+        if not everything:
+            ctx.finish()
+            ctx.say(
+                ctx._(
+                    "There are no circles in the territory yet. The preparation team opens them as "
+                    "the territory gets organised: you will find them here."
+                )
+            )
+            return
+        # Grouped by kind, in the order of the method: mission, work, activities, thematic, project.
+        order = list(CircleKind)
+        everything.sort(key=lambda c: (order.index(c.kind), c.name.casefold()))
+        pages = (len(everything) + PAGE - 1) // PAGE
+        page = min(max(int(ctx.data.get("page", 0)), 0), pages - 1)
+        ctx.data["page"] = page
+        shown = everything[page * PAGE : (page + 1) * PAGE]
+        mine = {c.id for c, _ in await circles.my_circles(ctx.uow, ctx.person.id)}
+        lines = [ctx._("<b>The circles of the territory</b> — choose one to see it, join or leave it.")]
+        kind: CircleKind | None = None
+        for circle in shown:
+            if circle.kind is not kind:
+                kind = circle.kind
+                lines.append(Markup("\n") + ctx._("<i>{kind}</i>", kind=ctx.tr.plain(CIRCLE_KIND_LABELS[kind])))
+            line = circle_line(ctx.tr, circle)
+            if circle.id in mine:
+                line += Markup(" ") + ctx._("(you are in it)")
+            lines.append(line)
+        if pages > 1:
+            lines.append(ctx._("Page {page} of {pages}.", page=page + 1, pages=pages))
+        options = [(f"c{c.id}", self.label(c, c.id in mine)) for c in shown]
+        if page + 1 < pages:
+            options.append((NEXT, ctx.tr.plain("Next page")))
+        if page > 0:
+            options.append((PREV, ctx.tr.plain("Previous page")))
+        options.append((MINE, ctx.tr.plain("My circles")))
+        ctx.ask("list", Markup("\n").join(lines), options)
+
+    @staticmethod
+    def label(circle: Circle, member: bool) -> str:
+        return ("✓ " if member else "") + snippet(circle.name, 40)
+
+    async def ask_mine(self, ctx: Ctx) -> None:
+        mine = await circles.my_circles(ctx.uow, ctx.person.id)
+        if not mine:
+            ctx.say(ctx._("You are not in any circle yet: choose one below to join it."))
+            return await self.ask_list(ctx)
+        lines = [ctx._("<b>Your circles</b>")]
+        for circle, role in mine:
+            lines.append(
+                ctx._(
+                    "• <b>{name}</b> ({kind}) — {role}",
+                    name=circle.name,
+                    kind=ctx.tr.plain(CIRCLE_KIND_LABELS[circle.kind]),
+                    role=ctx.tr.plain(ROLE_LABELS[role]),
+                )
+            )
+        options = [(f"c{c.id}", self.label(c, False)) for c, _ in mine[:PAGE * 3]]
+        options.append((ALL, ctx.tr.plain("All the circles")))
+        ctx.ask("mine", Markup("\n").join(lines), options)
+
+    async def ask_card(self, ctx: Ctx) -> None:
+        circle_id = int(ctx.data["circle"])
+        try:
+            circle = await circles.get_circle(ctx.uow, circle_id)
+        except NotFound as err:
+            ctx.refused(err)
+            return await self.back(ctx)
+        membership = await ctx.uow.circles.membership(circle_id, ctx.person.id)
+        text = circle_card(ctx.tr, circle)
+        options: list[tuple[str, str] | Option] = []
+        if membership is None:
+            options.append(Option(f"g.join.{circle.id}", ctx.tr.plain("Join this circle")))
+        else:
+            text += Markup("\n") + (
+                ctx._("You coordinate this circle.")
+                if membership.role is MemberRole.COORDINATOR
+                else ctx._("You are a member of this circle: you receive its missions.")
+            )
+            options.append(Option("g.cmd.missions", ctx.tr.plain("See the missions")))
+            if membership.role is MemberRole.COORDINATOR:
+                options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
+            options.append(Option(f"g.leave.{circle.id}", ctx.tr.plain("Leave this circle")))
+        back = ctx.tr.plain("Back to my circles") if ctx.data.get("from") == MINE else ctx.tr.plain(
+            "Back to the circles"
+        )
+        options.append((BACK, back))
+        ctx.ask("card", text, options)
+
+    async def back(self, ctx: Ctx) -> None:
+        if ctx.data.get("from") == MINE:
+            return await self.ask_mine(ctx)
+        await self.ask_list(ctx)
+
+    # Answers -----------------------------------------------------------------------------
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
+        value = event.value if isinstance(event, Picked) else None
+        if not isinstance(event, Picked):
+            return not_expected(ctx, event)
+        picked = circle_value(value)
+        if step in ("list", "mine"):
+            if picked is not None:
+                ctx.data["circle"], ctx.data["from"] = picked, step
+                return await self.ask_card(ctx)
+            if value in (NEXT, PREV):
+                ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
+                return await self.ask_list(ctx)
+            if value == MINE:
+                return await self.ask_mine(ctx)
+            if value == ALL:
+                return await self.ask_list(ctx)
+        if step == "card" and value == BACK:
+            return await self.back(ctx)
+        # A state from an older version of this flow: start again rather than guess.
         await self.start(ctx, "")
+
+    async def after_action(self, ctx: Ctx, step: str) -> None:
+        if step == "card" and "circle" in ctx.data:
+            await self.ask_card(ctx)
+        elif step == "list":
+            await self.ask_list(ctx)
+        elif step == "mine":
+            await self.ask_mine(ctx)

@@ -119,9 +119,7 @@ class ExpressFlow(Flow):
 
     def ask_place(self, ctx: Ctx) -> None:
         if CAN_LOCATION in ctx.caps:
-            text = ctx._(
-                "Where is it? Type a commune, a quartier or an address, send a location, or skip."
-            )
+            text = ctx._("Where is it? Type a commune, a quartier or an address, send a location, or skip.")
         else:
             text = ctx._("Where is it? Type a commune, a quartier or an address, or skip.")
         ctx.ask("place", text, [(SKIP, ctx.tr.plain("Skip"))], text_ok=True)

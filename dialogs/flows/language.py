@@ -1,21 +1,52 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""Language (/langue, /language; `/langue en` in one message): French or English.
+
+```mermaid
+stateDiagram-v2
+    [*] --> language: /langue
+    [*] --> [*]: /langue fr | en | français | english → changed at once
+    language --> [*]: fr | en → confirmed in the new language
+```
+
+No consent is needed: choosing a language keeps nothing about the person but the language.
+"""
 
 from __future__ import annotations
 
+from lte_core.domain import fold
+from lte_core.services import people
+
 from ..context import Ctx
-from .base import Flow, StepEvent
+from .base import Flow, Picked, StepEvent, not_expected
+
+LANGUAGES = {"fr": "Français", "en": "English"}  # each language by its own name, never translated
+ALIASES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "english": "en", "anglais": "en"}
 
 
 class LanguageFlow(Flow):
     name = "language"
-    commands = (
-        "langue",
-        "language",
-    )
+    commands = ("langue", "language")
+    needs_consent = False
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
-        ctx.finish()
+        chosen = ALIASES.get(fold(args.strip()))
+        if chosen:
+            return await self.change(ctx, chosen)
+        if args.strip():
+            ctx.say(ctx._("That language is not available (French or English)."))
+        ctx.ask("language", ctx._("Which language do you prefer?"), list(LANGUAGES.items()))
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        await self.start(ctx, "")
+        if isinstance(event, Picked) and event.value in LANGUAGES:
+            return await self.change(ctx, event.value)
+        not_expected(ctx, event)
+
+    async def change(self, ctx: Ctx, locale: str) -> None:
+        await people.update_profile(ctx.uow, ctx.person.id, locale=locale)
+        ctx.person.locale = locale
+        ctx.tr = ctx.engine.tr(locale)  # what follows is said in the new language
+        ctx.finish()
+        ctx.say(ctx._("Done: I will now write to you in this language."))
+        if ctx.person.consented:
+            await ctx.start_flow("menu")
+        else:
+            ctx.say(ctx._("New here? Type /start to begin."))

@@ -1,9 +1,52 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""Missions (/missions, /mission): the missions of one's circles, take a place or give it up.
+
+```mermaid
+stateDiagram-v2
+    [*] --> [*]: no open mission → a friendly line (join a circle, or create a mission)
+    [*] --> list: /missions
+    list --> list: next page | previous page
+    list --> card: a mission
+    list --> [*]: create a mission (g.cmd.new_mission, coordinators and noyau)
+    card --> card: I'm in (g.take) | give up my place (g.drop) → the card again, up to date
+    card --> card: who is coming? (coordinators of its circle, noyau) → the names, then the card
+    card --> list: back
+```
+
+A mission shows while it has free places, or when one has a place on it, or to the coordinators
+of its circle (and the noyau, who sees the missions of every circle). "I'm in" and "Give up my
+place" are global choices, checked again by the service (full, started, not a member…): the same
+buttons work from the notification of a new mission.
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from lte_core.domain import Actor, Mission, NotFound
+from lte_core.services import circles
+
+from ..cards import mission_card, snippet
 from ..context import Ctx
-from .base import Flow, StepEvent
+from ..contract import Option
+from .base import Flow, Picked, StepEvent, not_expected
+
+PAGE = 6
+NEXT = "next"
+PREV = "prev"
+WHO = "who"
+BACK = "back"
+
+
+def mission_value(value: str | None) -> int | None:
+    """`m12` → 12: a mission picked from the list."""
+    if value and value[:1] == "m" and value[1:].isdigit() and len(value) <= 10:
+        return int(value[1:])
+    return None
+
+
+def manages(who: Actor, mission: Mission) -> bool:
+    """May see who is coming: a coordinator of the mission's circle, or the noyau."""
+    return who.is_noyau or who.coordinates(mission.circle_id)
 
 
 class MissionsFlow(Flow):
@@ -11,8 +54,149 @@ class MissionsFlow(Flow):
     commands = ("missions", "mission")
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
+        ctx.data = {"page": 0}
+        await self.ask_list(ctx)
+
+    async def visible(self, ctx: Ctx, who: Actor) -> list[Mission]:
+        """The missions to show this person, soonest first."""
+        found = {m.id: m for m in await circles.missions_for(ctx.uow, ctx.person.id, ctx.now)}
+        if who.is_noyau:
+            for circle in await circles.coordinated_circles(ctx.uow, ctx.person.id):
+                for m in await ctx.uow.missions.of_circle(circle.id):
+                    if not m.cancelled and m.starts_at > ctx.now:
+                        found.setdefault(m.id, m)
+        taken = await ctx.uow.missions.taken_by(ctx.person.id)
+        shown = [m for m in found.values() if m.free_places > 0 or m.id in taken or manages(who, m)]
+        return sorted(shown, key=lambda m: (m.starts_at, m.id))
+
+    async def circle_names(self, ctx: Ctx, missions: list[Mission]) -> dict[int, str]:
+        names: dict[int, str] = {}
+        for m in missions:
+            if m.circle_id not in names:
+                circle = await ctx.uow.circles.get(m.circle_id)
+                names[m.circle_id] = circle.name if circle else ""
+        return names
+
+    # Questions ---------------------------------------------------------------------------
+
+    async def ask_list(self, ctx: Ctx) -> None:
+        who = await ctx.uow.people.actor(ctx.person.id)
+        creates = who.is_noyau or bool(who.coordinations)
+        missions = await self.visible(ctx, who)
+        if not missions:
+            return await self.nothing(ctx, creates)
+        pages = (len(missions) + PAGE - 1) // PAGE
+        page = min(max(int(ctx.data.get("page", 0)), 0), pages - 1)
+        ctx.data["page"] = page
+        shown = missions[page * PAGE : (page + 1) * PAGE]
+        taken = await ctx.uow.missions.taken_by(ctx.person.id)
+        names = await self.circle_names(ctx, shown)
+        lines = [ctx._("<b>Missions of your circles</b> — choose one to see it and take a place.")]
+        for m in shown:
+            line = ctx._(
+                "<b>{title}</b> — {circle} — {when}",
+                title=m.title,
+                circle=names[m.circle_id],
+                when=ctx.tr.fmt.when(m.starts_at),
+            )
+            line += Markup(" — ") + ctx.tr.ngettext("{n} place left", "{n} places left", m.free_places)
+            if m.id in taken:
+                line += Markup(" ") + ctx._("(you have a place)")
+            lines.append(line)
+        if pages > 1:
+            lines.append(ctx._("Page {page} of {pages}.", page=page + 1, pages=pages))
+        options: list[tuple[str, str] | Option] = [
+            (f"m{m.id}", ("✓ " if m.id in taken else "") + snippet(m.title, 40)) for m in shown
+        ]
+        if page + 1 < pages:
+            options.append((NEXT, ctx.tr.plain("Next page")))
+        if page > 0:
+            options.append((PREV, ctx.tr.plain("Previous page")))
+        if creates:
+            options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
+        ctx.ask("list", Markup("\n").join(lines), options)
+
+    async def nothing(self, ctx: Ctx, creates: bool) -> None:
         ctx.finish()
+        options: list[Option] = []
+        if await circles.my_circles(ctx.uow, ctx.person.id):
+            text = ctx._("There is no open mission in your circles right now. You will hear of the next ones.")
+        else:
+            text = ctx._("You are not in any circle yet: join one to receive its missions.")
+            options.append(Option("g.cmd.circles", ctx.tr.plain("See the circles")))
+        if creates:
+            options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
+        ctx.say(text, options)
+
+    async def ask_card(self, ctx: Ctx) -> None:
+        try:
+            mission = await circles.get_mission(ctx.uow, int(ctx.data["mission"]))
+        except NotFound as err:
+            ctx.refused(err)
+            return await self.ask_list(ctx)
+        who = await ctx.uow.people.actor(ctx.person.id)
+        circle = await ctx.uow.circles.get(mission.circle_id)
+        member = await ctx.uow.circles.membership(mission.circle_id, ctx.person.id) is not None
+        has_place = ctx.person.id in await ctx.uow.missions.taker_ids(mission.id)
+        text = mission_card(ctx.tr, mission, circle.name if circle else None)
+        options: list[tuple[str, str] | Option] = []
+        if has_place:
+            text += Markup("\n") + ctx._("You have a place on this mission.")
+            options.append(Option(f"g.drop.{mission.id}", ctx.tr.plain("Give up my place")))
+        elif mission.cancelled:
+            text += Markup("\n") + ctx._("This mission was cancelled.")
+        elif mission.starts_at <= ctx.now:
+            text += Markup("\n") + ctx._("This mission has already started.")
+        elif mission.is_full:
+            text += Markup("\n") + ctx._("Every place is taken.")
+        elif member:
+            options.append(Option(f"g.take.{mission.id}", ctx.tr.plain("I'm in")))
+        if manages(who, mission):
+            options.append((WHO, ctx.tr.plain("Who is coming?")))
+        options.append((BACK, ctx.tr.plain("Back to the missions")))
+        ctx.ask("card", text, options)
+
+    async def show_takers(self, ctx: Ctx) -> None:
+        mission, names = await circles.mission_takers(ctx.uow, ctx.person.id, int(ctx.data["mission"]))
+        if not names:
+            ctx.say(ctx._("Nobody has taken a place on “{title}” yet.", title=mission.title))
+        else:
+            lines = [
+                ctx.tr.ngettext(
+                    "{n} person has a place on “{title}”:",
+                    "{n} people have a place on “{title}”:",
+                    len(names),
+                    title=mission.title,
+                )
+            ]
+            lines += [ctx._("• {name}", name=name) for name in names]
+            ctx.say(Markup("\n").join(lines))
+        await self.ask_card(ctx)
+
+    # Answers -----------------------------------------------------------------------------
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
+        if not isinstance(event, Picked):
+            return not_expected(ctx, event)
+        value = event.value
+        if step == "list":
+            picked = mission_value(value)
+            if picked is not None:
+                ctx.data["mission"] = picked
+                return await self.ask_card(ctx)
+            if value in (NEXT, PREV):
+                ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
+                return await self.ask_list(ctx)
+        if step == "card" and "mission" in ctx.data:
+            if value == WHO:
+                return await self.show_takers(ctx)
+            if value == BACK:
+                return await self.ask_list(ctx)
+        # A state from an older version of this flow: start again rather than guess.
         await self.start(ctx, "")
+
+    async def after_action(self, ctx: Ctx, step: str) -> None:
+        if step == "card" and "mission" in ctx.data:
+            await self.ask_card(ctx)
+        elif step == "list":
+            await self.ask_list(ctx)

@@ -45,7 +45,9 @@ class MyNeedsFlow(Flow):
     async def listed(self, ctx: Ctx) -> tuple[list[Need], list[Need]]:
         """The person's own needs (newest first) and the needs they carry without being the author."""
         own = await needs.my_needs(ctx.uow, ctx.person.id)
-        carried = [n for n in await needs.carried_needs(ctx.uow, ctx.person.id) if n.author_id != ctx.person.id]
+        carried = [
+            n for n in await needs.carried_needs(ctx.uow, ctx.person.id) if n.author_id != ctx.person.id
+        ]
         return own, carried
 
     async def show_list(self, ctx: Ctx) -> None:
@@ -77,8 +79,12 @@ class MyNeedsFlow(Flow):
             if mine != section:
                 section = mine
                 lines.append(ctx._("<b>Your needs</b>") if mine else ctx._("<b>Needs you carry</b>"))
-            line = need_line(ctx.tr, need) + Markup(" — ") + ctx._("<i>{status}</i>", status=ctx.tr.status(need.status))
-            if mine and need.carrier_id == ctx.person.id:
+            line = (
+                need_line(ctx.tr, need)
+                + Markup(" — ")
+                + ctx._("<i>{status}</i>", status=ctx.tr.status(need.status))
+            )
+            if mine and need.carrier_id == ctx.person.id and need.status.is_open:
                 line += Markup(" ") + ctx._("(you carry it)")
             lines.append(line)
             label = ctx.tr.plain("{ref}: {text}").format(ref=need.ref, text=snippet(need.text, LABEL))

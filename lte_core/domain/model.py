@@ -234,7 +234,9 @@ def parse_need_ref(text: str) -> int | None:
     s = text.strip().lstrip("#").upper().replace(" ", "")
     if s.startswith("B"):
         s = s[1:].lstrip("-")
-    return int(s) if s.isdigit() and 0 < len(s) <= 9 else None
+    if not (s.isdigit() and 0 < len(s) <= 9) or int(s) == 0:
+        return None
+    return int(s)
 
 
 def clean_text(text: str, *, field_name: str, max_len: int, min_len: int = 1) -> str:

@@ -72,13 +72,76 @@ class Person:
     async def press(self, label_part: str) -> list[Outgoing]:
         return await self.choose(self.option(label_part).token)
 
+    def option_for(self, value: str) -> Option:
+        """The option of the current question whose value is `value` (the token after its nonce),
+        or the global option with that exact token: stable whatever the language of the labels."""
+        found = [o for o in self.options if o.token == value or o.token.partition(".")[2] == value]
+        if not found:
+            raise AssertionError(f"no option with value {value!r} in {[o.token for o in self.options]}")
+        return found[0]
+
+    async def pick(self, value: str) -> list[Outgoing]:
+        """Press the option whose value is `value` (see `option_for`)."""
+        return await self.choose(self.option_for(value).token)
+
+    @property
+    def values(self) -> list[str]:
+        """The values of the current options (step options without their nonce, global tokens whole)."""
+        return [o.token if o.token.startswith("g.") else o.token.partition(".")[2] for o in self.options]
+
+    @property
+    def markup(self) -> str:
+        """The last replies as sent to an adapter: Markup with user text escaped."""
+        return "\n".join(str(r.text) if isinstance(r, Reply) else str(r.caption) for r in self.last)
+
     @property
     def text(self) -> str:
         """Everything the last replies said, as a person reads it."""
-        return "\n".join(
-            to_plain(r.text) if isinstance(r, Reply) else to_plain(r.caption) for r in self.last
-        )
+        return "\n".join(to_plain(r.text) if isinstance(r, Reply) else to_plain(r.caption) for r in self.last)
 
     @property
     def images(self) -> list[ImageReply]:
         return [r for r in self.last if isinstance(r, ImageReply)]
+
+
+async def onboard(person: Person, first_name: str = "Alice") -> Person:
+    """Take a new person through onboarding as they would: Français, I agree, a first name,
+    skip the place, Done. Options are pressed by value, so it holds whatever the translations."""
+    await person.command("start")
+    await person.pick("fr")
+    await person.pick("yes")
+    await person.send(first_name)
+    await person.pick("skip")
+    await person.pick("done")
+    return person
+
+
+async def reopen(engine: Engine) -> Engine:
+    """A restart: close the engine's database, open the same file again under a new engine.
+    The caller closes the new engine's database when done."""
+    from lte_core.store import Database
+
+    path = engine.db.path
+    await engine.db.close()
+    database = await Database(path).open()
+    return Engine(database, engine.settings, engine.clock)
+
+
+async def person_id(person: Person) -> int:
+    """The id of the person behind this chat identity."""
+    from lte_core.store import UnitOfWork
+
+    async with UnitOfWork(person.engine.db) as uow:
+        ident = await uow.people.identity(person.channel, person.user_id)
+    assert ident is not None, f"{person.user_id} never wrote"
+    return ident.person_id
+
+
+async def dialog_state(person: Person) -> tuple[str, str] | None:
+    """(flow, step) where this person's conversation waits, or None when no flow is running."""
+    from lte_core.store import UnitOfWork
+
+    async with UnitOfWork(person.engine.db) as uow:
+        ident = await uow.people.identity(person.channel, person.user_id)
+        state = await uow.dialogs.get(ident.id) if ident else None
+    return (state.flow, state.step) if state else None
