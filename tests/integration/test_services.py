@@ -236,7 +236,7 @@ async def test_an_asset_finds_matching_needs_and_tells_their_authors(db: Databas
             uow, a, "Réparer les vélos des enfants", now=clock.now(), theme="mobilite"
         )
         await needs.express_need(uow, a, "Des composteurs", now=clock.now(), theme="alimentation")
-        asset, matches = await assets.offer_asset(
+        _asset, matches = await assets.offer_asset(
             uow, b, AssetKind.SKILL, "Je répare les vélos", ["mobilite"], now=clock.now()
         )
         assert [m.need.id for m in matches] == [need.id]

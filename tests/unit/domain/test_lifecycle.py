@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
@@ -55,7 +56,7 @@ CHAIN = [
 
 
 def test_the_main_chain_has_nine_states_each_leading_to_the_next() -> None:
-    for here, there in zip(CHAIN, CHAIN[1:], strict=False):
+    for here, there in pairwise(CHAIN):
         assert targets(here)[0] is there
     assert targets(S.REALISED) == ()
 
