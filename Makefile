@@ -42,6 +42,7 @@ extract: $(STAMP)
 
 update-catalogs: extract
 	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching -i locales/messages.pot -d locales -D messages
+	$(BIN)/python scripts/fill_en_catalog.py locales/en/LC_MESSAGES/messages.po
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ import csv
 import getpass
 import io
 import json
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -108,6 +109,7 @@ def chat(ctx: click.Context, name: str | None) -> None:
     from .terminal import Terminal
 
     settings = settings_of(ctx)
+    logs.setup(secrets_of(settings), level=logging.WARNING)
     who = (name or getpass.getuser() or "moi").strip()
 
     async def go(app: App) -> None:
