@@ -64,6 +64,8 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
         raise click.ClickException(str(exc)) from None
     except Refused as exc:
         raise click.ClickException(f"refused: {exc.code} {exc.params}") from None
+    except ConfigError as exc:  # e.g. a token the Bot API refuses, found out at start
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -183,6 +185,34 @@ def stats(ctx: click.Context, fmt: str) -> None:
     click.echo(f"circles: {figures['circles']}, memberships: {figures['memberships']}")
     click.echo(f"assets: {figures['assets']}")
     click.echo("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(figures["outbox"].items())) or "empty"))
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["need", "circle", "mission"]))
+@click.argument("ref")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True, help="Directory."
+)
+@click.option("--bot-username", default=None, help="The bot's @username (else asked of Telegram: getMe).")
+@click.pass_context
+def qr(ctx: click.Context, kind: str, ref: str, out_dir: str, bot_username: str | None) -> None:
+    """Write a poster's QR code (PNG and SVG): need B-12, circle 3 or mission 5."""
+    from pathlib import Path
+
+    from .qr import PosterError, poster_url, write_poster
+
+    settings = settings_of(ctx)
+
+    async def go(app: App) -> tuple[str, str]:
+        try:
+            return await poster_url(app, kind, ref, bot_username)
+        except PosterError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    files = write_poster(*with_app(settings, go), Path(out_dir))
+    click.echo(files.url)
+    click.echo(str(files.png))
+    click.echo(str(files.svg))
 
 
 @main.command()

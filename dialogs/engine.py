@@ -113,7 +113,8 @@ class Engine:
                     )
                 )
             ]
-        if self.on_outbox is not None:
+        # Only when this step queued something: a wake costs the senders a database round.
+        if self.on_outbox is not None and ctx.uow.outbox.queued:
             self.on_outbox()
         return ctx.replies
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from dialogs.contract import ImageReply, Option, Outgoing, Reply
+from dialogs.contract import ImageReply, Option, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from .new_mission import NewMissionFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
+from .qr import QrFlow
 from .sorting import SortingFlow
 
 FLOWS: tuple[Flow, ...] = (
@@ -31,6 +32,7 @@ FLOWS: tuple[Flow, ...] = (
     SortingFlow(),
     ProfileFlow(),
     LanguageFlow(),
+    QrFlow(),
 )
 
 REGISTRY: dict[str, Flow] = {flow.name: flow for flow in FLOWS}

@@ -86,7 +86,9 @@ class CirclesFlow(Flow):
         for circle in shown:
             if circle.kind is not kind:
                 kind = circle.kind
-                lines.append(Markup("\n") + ctx._("<i>{kind}</i>", kind=ctx.tr.plain(CIRCLE_KIND_LABELS[kind])))
+                lines.append(
+                    Markup("\n") + ctx._("<i>{kind}</i>", kind=ctx.tr.plain(CIRCLE_KIND_LABELS[kind]))
+                )
             line = circle_line(ctx.tr, circle)
             if circle.id in mine:
                 line += Markup(" ") + ctx._("(you are in it)")
@@ -120,7 +122,7 @@ class CirclesFlow(Flow):
                     role=ctx.tr.plain(ROLE_LABELS[role]),
                 )
             )
-        options = [(f"c{c.id}", self.label(c, False)) for c, _ in mine[:PAGE * 3]]
+        options = [(f"c{c.id}", self.label(c, False)) for c, _ in mine[: PAGE * 3]]
         options.append((ALL, ctx.tr.plain("All the circles")))
         ctx.ask("mine", Markup("\n").join(lines), options)
 
@@ -146,8 +148,10 @@ class CirclesFlow(Flow):
             if membership.role is MemberRole.COORDINATOR:
                 options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
             options.append(Option(f"g.leave.{circle.id}", ctx.tr.plain("Leave this circle")))
-        back = ctx.tr.plain("Back to my circles") if ctx.data.get("from") == MINE else ctx.tr.plain(
-            "Back to the circles"
+        back = (
+            ctx.tr.plain("Back to my circles")
+            if ctx.data.get("from") == MINE
+            else ctx.tr.plain("Back to the circles")
         )
         options.append((BACK, back))
         ctx.ask("card", text, options)

@@ -120,7 +120,9 @@ class MissionsFlow(Flow):
         ctx.finish()
         options: list[Option] = []
         if await circles.my_circles(ctx.uow, ctx.person.id):
-            text = ctx._("There is no open mission in your circles right now. You will hear of the next ones.")
+            text = ctx._(
+                "There is no open mission in your circles right now. You will hear of the next ones."
+            )
         else:
             text = ctx._("You are not in any circle yet: join one to receive its missions.")
             options.append(Option("g.cmd.circles", ctx.tr.plain("See the circles")))

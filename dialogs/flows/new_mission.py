@@ -48,7 +48,12 @@ PREV = "prev"
 SKIP = "skip"
 SEND = "send"
 CANCEL = "cancel"
-EDITS = {"edit_title": "title", "edit_description": "description", "edit_when": "when", "edit_places": "places"}
+EDITS = {
+    "edit_title": "title",
+    "edit_description": "description",
+    "edit_when": "when",
+    "edit_places": "places",
+}
 FAR = timedelta(days=3 * 366)  # further than that is a typo in the year, most likely
 _NUMBER = re.compile(r"\s*(\d{1,6})\s*(?:places?|personnes?|people|persons?)?\s*\.?\s*")
 
@@ -123,8 +128,7 @@ class NewMissionFlow(Flow):
         ctx.ask(
             "when",
             ctx._(
-                "When does it start? Type the day and the time, for example {example} "
-                "(or “tomorrow 6pm”).",
+                "When does it start? Type the day and the time, for example {example} (or “tomorrow 6pm”).",
                 example=example(ctx.now, ctx.settings.tz),
             ),
         )
@@ -150,7 +154,9 @@ class NewMissionFlow(Flow):
         lines.append(ctx.tr.ngettext("{n} place", "{n} places", int(d["places"])))
         lines.append(
             ctx.tr.ngettext(
-                "{n} member of the circle will be told.", "{n} members of the circle will be told.", len(others)
+                "{n} member of the circle will be told.",
+                "{n} members of the circle will be told.",
+                len(others),
             )
         )
         ctx.ask(

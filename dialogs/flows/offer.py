@@ -51,7 +51,9 @@ EXAMPLES: dict[AssetKind, str] = {
     AssetKind.SKILL: N_("for example: “I repair bikes”, “I can teach how to prune fruit trees”"),
     AssetKind.TOOL: N_("for example: “a trailer to lend”, “a cider press”"),
     AssetKind.PLACE: N_("for example: “a room for 30 people, free in the evening”, “a plot of garden”"),
-    AssetKind.ACTOR: N_("for example: “our association repairs appliances”, “my bakery can collect unsold bread”"),
+    AssetKind.ACTOR: N_(
+        "for example: “our association repairs appliances”, “my bakery can collect unsold bread”"
+    ),
 }
 
 
@@ -88,7 +90,10 @@ class OfferFlow(Flow):
         kind = AssetKind(ctx.data["kind"])
         ctx.ask(
             "description",
-            ctx._("Describe it in a few words, in one message ({example}).", example=ctx.tr.plain(EXAMPLES[kind])),
+            ctx._(
+                "Describe it in a few words, in one message ({example}).",
+                example=ctx.tr.plain(EXAMPLES[kind]),
+            ),
         )
 
     async def ask_themes(self, ctx: Ctx) -> None:
@@ -116,7 +121,11 @@ class OfferFlow(Flow):
         chosen = [t.label(ctx.tr.locale) for t in themes if t.code in d.get("themes", [])]
         lines = [
             ctx._("Here is your offer, ready to send:"),
-            ctx._("{kind}: “{description}”", kind=ctx.tr.plain(ASSET_KIND_LABELS[AssetKind(d["kind"])]), description=d["description"]),
+            ctx._(
+                "{kind}: “{description}”",
+                kind=ctx.tr.plain(ASSET_KIND_LABELS[AssetKind(d["kind"])]),
+                description=d["description"],
+            ),
             ctx._("Themes: {themes}", themes=", ".join(chosen)) if chosen else ctx._("Themes: none"),
         ]
         if d.get("availability"):
@@ -169,7 +178,9 @@ class OfferFlow(Flow):
             return await self.on_theme(ctx, event, value)
         if step == "availability":
             if isinstance(event, Text):
-                ctx.data["availability"] = clean_text(event.text, field_name="availability", max_len=PLACE_MAX)
+                ctx.data["availability"] = clean_text(
+                    event.text, field_name="availability", max_len=PLACE_MAX
+                )
             elif value == SKIP:
                 ctx.data["availability"] = None
             else:
@@ -231,7 +242,5 @@ class OfferFlow(Flow):
                     Option(f"g.need.{match.need.id}", ctx.tr.plain("See {ref}").format(ref=match.need.ref))
                 )
         else:
-            lines.append(
-                ctx._("No need matches it yet: the people who sort the needs will keep it in mind.")
-            )
+            lines.append(ctx._("No need matches it yet: the people who sort the needs will keep it in mind."))
         ctx.say(Markup("\n").join(lines), options)

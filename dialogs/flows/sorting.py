@@ -1,21 +1,308 @@
-"""PLACEHOLDER: to be written (issue 3)."""
+"""Sort the needs (/tri, /sort): the noyau and the coordinators of a sorting circle.
+
+```mermaid
+stateDiagram-v2
+    [*] --> [*]: not a sorter → refused, in their language
+    [*] --> [*]: the queue is empty
+    [*] --> queue: /tri
+    queue --> queue: next page | previous page | unknown reference → said, asked again
+    queue --> need: a need, or its reference typed (B-12)
+    need --> queue: back
+    need --> queue: study | present | a forward move → done, everyone concerned told
+    need --> theme: sort
+    theme --> queue: a theme → sorted
+    need --> merge: merge into another need
+    merge --> merge: not a reference, unknown, itself, closed → said, asked again
+    merge --> merge_confirm: B-n
+    merge_confirm --> queue: merge → merged, supports follow
+    need --> reason: decline
+    reason --> reason: empty, too long → said, asked again
+    reason --> queue: a reason → declined
+    theme --> need: back
+    merge --> need: back
+    merge_confirm --> need: back
+    reason --> need: back
+```
+
+Only the moves the person's role allows are offered (`services.needs.moves_for`); the service
+checks each one again and notifies the author, the carrier and the supporters, each in their own
+language, through the outbox. A need that moved meanwhile is shown again as it is now.
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from lte_core.domain import Invalid, NeedStatus, NotAllowed, NotFound, clean_text, parse_need_ref
+from lte_core.domain.lifecycle import REASON_MAX
+from lte_core.services import needs
+
+from ..cards import need_card, need_line, snippet
 from ..context import Ctx
-from .base import Flow, StepEvent
+from ..contract import Text
+from ..tr import MOVE_LABELS
+from .base import Flow, Picked, StepEvent, not_expected
+
+PAGE = 8
+NEXT = "next"
+PREV = "prev"
+BACK = "back"
+MERGE = "merge"
+MOVE = "move_"
+S = NeedStatus
+
+
+def move_value(value: str | None) -> NeedStatus | None:
+    """`move_in_study` → NeedStatus.IN_STUDY."""
+    if value and value.startswith(MOVE):
+        try:
+            return NeedStatus(value[len(MOVE) :])
+        except ValueError:
+            return None
+    return None
 
 
 class SortingFlow(Flow):
     name = "sorting"
-    commands = (
-        "tri",
-        "sort",
-    )
+    commands = ("tri", "sort")
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.say(ctx._("Not available yet."))
+        ctx.data = {"page": 0}
+        ref = parse_need_ref(args) if args.strip() else None
+        if ref is None:
+            return await self.ask_queue(ctx)
+        if not (await ctx.uow.people.actor(ctx.person.id)).is_sorter:
+            return self.not_a_sorter(ctx)
+        ctx.data["need"] = ref  # /tri B-12: straight to that need
+        await self.ask_need(ctx)
+
+    def not_a_sorter(self, ctx: Ctx) -> None:
         ctx.finish()
+        ctx.say(
+            ctx._(
+                "Sorting the needs is for the preparation team (noyau) and the coordinators of a "
+                "sorting circle. You can follow and support the needs with /besoins."
+            )
+        )
+
+    # Questions ---------------------------------------------------------------------------
+
+    async def ask_queue(self, ctx: Ctx) -> None:
+        page = max(int(ctx.data.get("page", 0)), 0)
+        try:
+            found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=PAGE + 1, offset=page * PAGE)
+            if not found and page:
+                page = 0
+                found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=PAGE + 1)
+        except NotAllowed:
+            return self.not_a_sorter(ctx)
+        ctx.data["page"] = page
+        for key in ("need", "to", "into"):
+            ctx.data.pop(key, None)
+        if not found:
+            ctx.finish()
+            ctx.say(ctx._("The sorting queue is empty: no need is waiting. Thank you!"))
+            return
+        shown, more = found[:PAGE], len(found) > PAGE
+        waiting = await ctx.uow.needs.count(statuses=needs.QUEUE_STATUSES)
+        lines = [
+            ctx.tr.ngettext(
+                "<b>Sorting queue</b>: {n} need waiting, oldest first.",
+                "<b>Sorting queue</b>: {n} needs waiting, oldest first.",
+                waiting,
+            )
+        ]
+        for need in shown:
+            lines.append(
+                need_line(ctx.tr, need) + Markup(" — ") + ctx._("{status}", status=ctx.tr.status(need.status))
+            )
+        lines.append(ctx._("Choose a need, or type the reference of any need (like B-12)."))
+        options = [(f"n{n.id}", f"{n.ref} · {snippet(n.text, 30)}") for n in shown]
+        if more:
+            options.append((NEXT, ctx.tr.plain("Next page")))
+        if page > 0:
+            options.append((PREV, ctx.tr.plain("Previous page")))
+        ctx.ask("queue", Markup("\n").join(lines), options, text_ok=True)
+
+    async def ask_need(self, ctx: Ctx) -> None:
+        try:
+            need, moves = await needs.moves_for(ctx.uow, ctx.person.id, int(ctx.data["need"]))
+        except NotFound as err:
+            ctx.refused(err)
+            return await self.ask_queue(ctx)
+        moves = tuple(m for m in moves if m is not S.WITHDRAWN)  # the author's, from /mesbesoins
+        text = need_card(ctx.tr, need, await ctx.themes(), history=True)
+        if not moves:
+            text += Markup("\n") + ctx._("Your role does not allow moving this need from here.")
+        options = [(MOVE + m.value, ctx.tr.plain(MOVE_LABELS[m])) for m in moves]
+        options.append((BACK, ctx.tr.plain("Back to the queue")))
+        ctx.ask("need", text, options)
+
+    async def ask_theme(self, ctx: Ctx) -> None:
+        need = await needs.get_need(ctx.uow, int(ctx.data["need"]))
+        options = [
+            (t.code, ("✓ " if t.code == need.theme else "") + t.label(ctx.tr.locale))
+            for t in await ctx.themes()
+        ]
+        options.append((BACK, ctx.tr.plain("Back")))
+        ctx.ask("theme", ctx._("Which theme does <b>{ref}</b> belong to?", ref=need.ref), options)
+
+    def ask_merge(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "merge",
+            ctx._(
+                "Merge <b>{ref}</b> into which need? Type its reference, like B-12. "
+                "Its supports will follow.",
+                ref=f"B-{ctx.data['need']}",
+            ),
+            [(BACK, ctx.tr.plain("Back"))],
+            text_ok=True,
+        )
+
+    async def ask_merge_confirm(self, ctx: Ctx) -> None:
+        need = await needs.get_need(ctx.uow, int(ctx.data["need"]))
+        into = await needs.get_need(ctx.uow, int(ctx.data["into"]))
+        text = Markup("\n").join(
+            [
+                ctx._("Merge <b>{ref}</b> into <b>{into}</b>?", ref=need.ref, into=into.ref),
+                need_line(ctx.tr, need),
+                need_line(ctx.tr, into),
+                ctx._("The supports follow, and everyone who follows {ref} is told.", ref=need.ref),
+            ]
+        )
+        ctx.ask("merge_confirm", text, [(MERGE, ctx.tr.plain("Merge")), (BACK, ctx.tr.plain("Back"))])
+
+    def ask_reason(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "reason",
+            ctx._(
+                "Why is <b>{ref}</b> declined? Its author and supporters will read your reason.",
+                ref=f"B-{ctx.data['need']}",
+            ),
+            [(BACK, ctx.tr.plain("Back"))],
+            text_ok=True,
+        )
+
+    # Answers -----------------------------------------------------------------------------
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        await self.start(ctx, "")
+        value = event.value if isinstance(event, Picked) else None
+        if step == "queue":
+            return await self.on_queue(ctx, event, value)
+        if "need" not in ctx.data:
+            return await self.ask_queue(ctx)  # a state from an older version: start again
+        if value == BACK:
+            return await (self.ask_queue(ctx) if step == "need" else self.ask_need(ctx))
+        if step == "need":
+            to = move_value(value)
+            if to is None:
+                return not_expected(ctx, event)
+            return await self.on_move(ctx, to)
+        if step == "theme":
+            if value not in {t.code for t in await ctx.themes()}:
+                return not_expected(ctx, event)
+            return await self.move(ctx, S.SORTED, theme=value)
+        if step == "merge":
+            if not isinstance(event, Text):
+                return not_expected(ctx, event)
+            return await self.on_merge_target(ctx, event.text)
+        if step == "merge_confirm":
+            if value != MERGE:
+                return not_expected(ctx, event)
+            return await self.move(ctx, S.MERGED, merge_into=int(ctx.data["into"]))
+        if step == "reason":
+            if not isinstance(event, Text):
+                return not_expected(ctx, event)
+            reason = clean_text(event.text, field_name="reason", max_len=REASON_MAX)
+            return await self.move(ctx, S.DECLINED, note=reason)
+        await self.ask_queue(ctx)
+
+    async def on_queue(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:
+        if value in (NEXT, PREV):
+            ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
+            return await self.ask_queue(ctx)
+        if value and value[:1] == "n" and value[1:].isdigit():
+            ctx.data["need"] = int(value[1:])
+            return await self.ask_need(ctx)
+        if not isinstance(event, Text):
+            return not_expected(ctx, event)
+        typed = event.text.strip()
+        if typed.isdigit():
+            ctx.say(
+                ctx._(
+                    "There is no choice {number} here. Choose a need by its number in the list, "
+                    "or type a reference like B-12.",
+                    number=typed[:12],
+                )
+            )
+            return ctx.engine.reprompt(ctx, again=True)
+        ref = parse_need_ref(typed) if typed[:1] in "bB#" else None
+        if ref is None:
+            ctx.say(ctx._("Please choose a need, or type its reference like B-12."))
+            return ctx.engine.reprompt(ctx, again=True)
+        if await ctx.uow.needs.get(ref) is None:
+            ctx.refused(NotFound("need", f"B-{ref}"))
+            return ctx.engine.reprompt(ctx, again=True)
+        ctx.data["need"] = ref
+        await self.ask_need(ctx)
+
+    async def on_move(self, ctx: Ctx, to: NeedStatus) -> None:
+        if to is S.SORTED:
+            return await self.ask_theme(ctx)
+        if to is S.MERGED:
+            return self.ask_merge(ctx)
+        if to is S.DECLINED:
+            return self.ask_reason(ctx)
+        await self.move(ctx, to)
+
+    async def on_merge_target(self, ctx: Ctx, text: str) -> None:
+        target = parse_need_ref(text)
+        need_id = int(ctx.data["need"])
+        if target is None:
+            ctx.say(ctx._("That is not a need reference: type it like B-12."))
+            return ctx.engine.reprompt(ctx, again=True)
+        into = await ctx.uow.needs.get(target)
+        if into is None:
+            ctx.refused(NotFound("need", f"B-{target}"))
+            return ctx.engine.reprompt(ctx, again=True)
+        if into.id == need_id:
+            ctx.refused(Invalid("merge_into_itself", ref=into.ref))
+            return ctx.engine.reprompt(ctx, again=True)
+        if not into.status.is_open:
+            ctx.refused(Invalid("merge_target_closed", ref=into.ref, status=into.status.value))
+            return ctx.engine.reprompt(ctx, again=True)
+        ctx.data["into"] = into.id
+        await self.ask_merge_confirm(ctx)
+
+    async def move(
+        self,
+        ctx: Ctx,
+        to: NeedStatus,
+        *,
+        theme: str | None = None,
+        note: str | None = None,
+        merge_into: int | None = None,
+    ) -> None:
+        need_id = int(ctx.data["need"])
+        need, allowed = await needs.moves_for(ctx.uow, ctx.person.id, need_id)
+        if to not in allowed:  # moved by someone else meanwhile, or the role changed
+            ctx.say(
+                ctx._(
+                    "{ref} is now “{status}”: that step is no longer possible. Here it is as it is now.",
+                    ref=need.ref,
+                    status=ctx.tr.status(need.status),
+                )
+            )
+            return await self.ask_need(ctx)
+        result = await needs.move_need(
+            ctx.uow, ctx.person.id, need_id, to, now=ctx.now, note=note, theme=theme, merge_into=merge_into
+        )
+        done = ctx._("Done: <b>{ref}</b> is now “{status}”.", ref=result.need.ref, status=ctx.tr.status(to))
+        if to is S.MERGED and merge_into is not None:
+            done += Markup(" ") + ctx._("It was merged into B-{id}.", id=merge_into)
+        if result.notified:
+            done += Markup(" ") + ctx.tr.ngettext(
+                "{n} person was told.", "{n} people were told.", result.notified
+            )
+        ctx.say(done)
+        await self.ask_queue(ctx)

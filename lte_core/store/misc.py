@@ -83,6 +83,7 @@ def _message(r: aiosqlite.Row) -> OutboxMessage:
 class OutboxRepo:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        self.queued = 0  # messages put in this unit of work: the engine wakes the senders only then
 
     async def put(self, msg: OutboxMessage, now: datetime) -> bool:
         """Queue a message; False when its dedup key was already queued (nothing added)."""
@@ -103,6 +104,7 @@ class OutboxRepo:
                 ts,
             ),
         )
+        self.queued += cur.rowcount
         return cur.rowcount > 0
 
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -238,10 +240,8 @@ class DialogStateRepo:
         self.conn = conn
 
     async def get(self, identity_id: int) -> DialogState | None:
-        async with self.conn.execute(
-            "SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,)
-        ) as cur:
-            r = await cur.fetchone()
+        rows = await self.conn.execute_fetchall("SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,))
+        r = next(iter(rows), None)
         return DialogState(r["flow"], r["step"], json.loads(r["data"]), r["nonce"]) if r else None
 
     async def save(self, identity_id: int, state: DialogState, now: datetime) -> None:
@@ -261,8 +261,7 @@ class KvRepo:
         self.conn = conn
 
     async def get(self, key: str) -> str | None:
-        async with self.conn.execute("SELECT value FROM kv WHERE key = ?", (key,)) as cur:
-            r = await cur.fetchone()
+        r = next(iter(await self.conn.execute_fetchall("SELECT value FROM kv WHERE key = ?", (key,))), None)
         return str(r[0]) if r else None
 
     async def set(self, key: str, value: str) -> None:

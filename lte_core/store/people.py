@@ -17,15 +17,23 @@ class PeopleRepo:
         self.conn = conn
 
     async def get(self, person_id: int) -> Person | None:
-        async with self.conn.execute("SELECT * FROM persons WHERE id = ?", (person_id,)) as cur:
-            row = await cur.fetchone()
-        return _rows.person(row, await self.roles(person_id)) if row else None
+        # One round trip to the database thread for the person and their roles: this runs at
+        # every message (execute_fetchall needs no cursor fetch and close round trips either).
+        rows = await self.conn.execute_fetchall(
+            "SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS role_list "
+            "FROM persons p WHERE p.id = ?",
+            (person_id,),
+        )
+        row = next(iter(rows), None)
+        if row is None:
+            return None
+        return _rows.person(row, frozenset(Role(r) for r in (row["role_list"] or "").split(",") if r))
 
     async def identity(self, channel: str, external_id: str) -> Identity | None:
-        async with self.conn.execute(
+        rows = await self.conn.execute_fetchall(
             "SELECT * FROM identities WHERE channel = ? AND external_id = ?", (channel, external_id)
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         return _rows.identity(row) if row else None
 
     async def identity_by_id(self, identity_id: int) -> Identity | None:
@@ -95,10 +103,8 @@ class PeopleRepo:
         )
 
     async def roles(self, person_id: int) -> frozenset[Role]:
-        async with self.conn.execute(
-            "SELECT role FROM person_roles WHERE person_id = ?", (person_id,)
-        ) as cur:
-            return frozenset(Role(r[0]) for r in await cur.fetchall())
+        rows = await self.conn.execute_fetchall("SELECT role FROM person_roles WHERE person_id = ?", (person_id,))
+        return frozenset(Role(r[0]) for r in rows)
 
     async def grant(self, person_id: int, role: Role, now: datetime, by: str | None = None) -> bool:
         cur = await self.conn.execute(
@@ -174,11 +180,10 @@ class ThemeRepo:
         sql = (
             "SELECT * FROM themes" + (" WHERE active = 1" if active_only else "") + " ORDER BY position, code"
         )
-        async with self.conn.execute(sql) as cur:
-            return [
-                Theme(r["code"], r["label_fr"], r["label_en"], r["position"], bool(r["active"]))
-                for r in await cur.fetchall()
-            ]
+        return [
+            Theme(r["code"], r["label_fr"], r["label_en"], r["position"], bool(r["active"]))
+            for r in await self.conn.execute_fetchall(sql)
+        ]
 
     async def get(self, code: str) -> Theme | None:
         async with self.conn.execute("SELECT * FROM themes WHERE code = ?", (code,)) as cur:

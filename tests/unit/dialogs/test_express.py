@@ -441,8 +441,9 @@ async def test_a_similar_need_closed_meanwhile_cannot_be_supported(
     await bob.command("besoin")
     await bob.send("terrain de pétanque")
     asked = question(bob)
+    author = await person_id(alice)
     async with UnitOfWork(db) as uow:
-        await needs.withdraw_need(uow, await person_id(alice), 1, clock.now())
+        await needs.withdraw_need(uow, author, 1, clock.now())
     await bob.pick("s1")
     assert first(bob) == to_plain(
         describe(engine.tr("fr"), Invalid("need_closed", ref="B-1", status="withdrawn"))

@@ -1,0 +1,154 @@
+"""Matrix payloads ↔ the channel contract, as pure functions (no I/O, no nio).
+
+Reading: an `m.room.message` content becomes an `Event` (or None when it is not for the bot:
+notices, edits, redacted messages). Writing: a `Reply` becomes one message with a plain `body`
+(options as "1. label" lines) and an HTML `formatted_body` (the Markup as is, options in an
+<ol> with their labels escaped); an `ImageReply` becomes an `m.image` once uploaded."""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dialogs.contract import (
+    Command,
+    Event,
+    ImageReply,
+    Location,
+    Option,
+    Photo,
+    Reply,
+    Text,
+    Unreadable,
+    escape,
+    to_plain,
+)
+
+__all__ = [
+    "HTML",
+    "command_or_text",
+    "image_content",
+    "parse_geo_uri",
+    "parse_message",
+    "reply_content",
+    "strip_reply_fallback",
+]
+
+HTML = "org.matrix.custom.html"
+_COMMAND = re.compile(r"[!/](\S+)(?:\s+(.*))?", re.S)
+
+
+def parse_message(content: Mapping[str, Any]) -> Event | None:
+    """The event an `m.room.message` content stands for; None for what the bot must not answer."""
+    relates = content.get("m.relates_to")
+    if isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace":
+        return None  # an edit: the person already had an answer to the original
+    msgtype = content.get("msgtype")
+    if msgtype is None or msgtype == "m.notice":
+        return None  # redacted (empty content), or another bot talking
+    body = content.get("body")
+    if msgtype == "m.text":
+        if not isinstance(body, str):
+            return Unreadable("text")
+        if isinstance(relates, Mapping) and "m.in_reply_to" in relates:
+            body = strip_reply_fallback(body)
+        return command_or_text(body)
+    if msgtype == "m.location":
+        geo = content.get("geo_uri")
+        point = parse_geo_uri(geo) if isinstance(geo, str) else None
+        return Location(*point) if point else Unreadable("location")
+    if msgtype == "m.image":
+        url = content.get("url")
+        if not isinstance(url, str) or not url.startswith("mxc://"):
+            return Unreadable("image")  # an encrypted file has no plain url
+        filename = content.get("filename")
+        caption = body if isinstance(body, str) and isinstance(filename, str) and body != filename else ""
+        return Photo(url, caption)
+    return Unreadable(str(msgtype)[:40])
+
+
+def command_or_text(body: str) -> Command | Text:
+    """`!besoin du texte` (or `/besoin …`) → Command("besoin", "du texte"); anything else is Text."""
+    m = _COMMAND.fullmatch(body.strip())
+    if m is None:
+        return Text(body)
+    return Command(m.group(1), (m.group(2) or "").strip())
+
+
+def strip_reply_fallback(body: str) -> str:
+    """A reply's body may start with the quoted message ("> <@a:b> hi" lines, then a blank line)."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith(">"):
+        return body
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    if i < len(lines) and lines[i] == "":
+        i += 1
+    return "\n".join(lines[i:])
+
+
+def parse_geo_uri(uri: str) -> tuple[float, float] | None:
+    """`geo:48.85,2.35;u=20` (RFC 5870) → (48.85, 2.35); None when it is not a point."""
+    if not uri.lower().startswith("geo:"):
+        return None
+    coords = uri[4:].split(";", 1)[0].split(",")
+    if len(coords) < 2:
+        return None
+    try:
+        lat, lon = float(coords[0]), float(coords[1])
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return lat, lon
+
+
+def _html(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def reply_content(reply: Reply) -> dict[str, Any]:
+    """One `m.room.message` for one reply: choices as a numbered list, answered by number or label."""
+    text = str(reply.text)
+    body = to_plain(text)
+    html = _html(text)
+    if reply.options:
+        body += "\n\n" + numbered(reply.options)
+        html += "<ol>" + "".join(f"<li>{_html(str(escape(o.label)))}</li>" for o in reply.options) + "</ol>"
+    return {"msgtype": "m.text", "body": body, "format": HTML, "formatted_body": html}
+
+
+def numbered(options: Sequence[Option]) -> str:
+    return "\n".join(f"{i}. {option.label}" for i, option in enumerate(options, 1))
+
+
+def image_content(image: ImageReply, url: str) -> dict[str, Any]:
+    """The `m.image` for an uploaded image (`url` is its mxc:// address), its caption in the body."""
+    caption = to_plain(image.caption).strip()
+    info: dict[str, Any] = {"mimetype": image.mime, "size": len(image.data)}
+    size = png_size(image.data)
+    if size:
+        info["w"], info["h"] = size
+    content: dict[str, Any] = {
+        "msgtype": "m.image",
+        "body": caption or image.filename,
+        "filename": image.filename,
+        "url": url,
+        "info": info,
+    }
+    if caption:
+        content["format"] = HTML
+        content["formatted_body"] = _html(str(image.caption))
+    return content
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG (clients size the image before loading it), else None."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)

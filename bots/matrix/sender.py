@@ -1,0 +1,200 @@
+"""Sending to Matrix: replies at once (in order, patiently through rate limits) and the outbox.
+
+Matrix limits are per account (`M_LIMIT_EXCEEDED` + `retry_after_ms`): a limit met by anyone
+pauses the shared `RateLimiter`, so bulk waits while replies go first. nio is configured not to
+retry by itself (`max_limit_exceeded=0`, `max_timeouts=0`): the policy lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    RoomCreateResponse,
+    RoomPreset,
+    RoomSendResponse,
+    UploadResponse,
+)
+
+from dialogs.contract import Outgoing, Reply
+from lte_core.outbox import RateLimiter, RetryLater, Undeliverable, Unreachable
+from lte_core.store import OutboxMessage
+
+from .render import image_content, reply_content
+from .store import MatrixStore, Options
+
+if TYPE_CHECKING:
+    from dialogs.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# Bulk pace when the server says nothing: a bot account is usually exempted from the default
+# limits by its homeserver's admin; a limit met anyway is honoured through M_LIMIT_EXCEEDED.
+BULK_RATE = 20.0
+BULK_BURST = 20.0
+REPLY_ATTEMPTS = 6
+# Refusals that trying again will not change (others, like a 500, are worth another try).
+MALFORMED = frozenset({"M_TOO_LARGE", "M_BAD_JSON", "M_NOT_JSON", "M_INVALID_PARAM"})
+FINAL = MALFORMED | {"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_TOKEN"}
+
+
+class LimitExceeded(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"M_LIMIT_EXCEEDED, retry after {seconds:g}s")
+        self.seconds = seconds
+
+
+class Refused(Exception):
+    """The homeserver refused the request (not a rate limit): `code` is its errcode."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}"[:300])
+        self.code = code
+
+
+def options_of(outgoing: Sequence[Outgoing]) -> Options:
+    """The numbered choices a person sees last: those of the last message (none after an image)."""
+    last = outgoing[-1] if outgoing else None
+    if isinstance(last, Reply):
+        return [[o.token, o.label] for o in last.options]
+    return []
+
+
+class Outlet:
+    """Puts one message in a room; errors come back as exceptions the callers turn into policy."""
+
+    def __init__(self, client: AsyncClient, limiter: RateLimiter) -> None:
+        self.client = client
+        self.limiter = limiter
+
+    def _error(self, resp: Any) -> Exception:
+        code = str(getattr(resp, "status_code", None) or "M_UNKNOWN")
+        if code == "M_LIMIT_EXCEEDED":
+            seconds = (getattr(resp, "retry_after_ms", None) or 1000) / 1000
+            self.limiter.pause(seconds)
+            return LimitExceeded(seconds)
+        return Refused(code, str(getattr(resp, "message", "")))
+
+    async def content(self, item: Outgoing) -> dict[str, Any]:
+        if isinstance(item, Reply):
+            return reply_content(item)
+        resp, _keys = await self.client.upload(
+            io.BytesIO(item.data), content_type=item.mime, filename=item.filename, filesize=len(item.data)
+        )
+        if not isinstance(resp, UploadResponse):
+            raise self._error(resp)
+        return image_content(item, resp.content_uri)
+
+    async def put(self, room_id: str, item: Outgoing, txn_id: str) -> str:
+        """Send one message (uploading an image first); its event id. The same `txn_id` sent again
+        is recognised by the homeserver: a retry never shows twice."""
+        content = await self.content(item)
+        resp = await self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id)
+        if isinstance(resp, RoomSendResponse):
+            return str(resp.event_id)
+        raise self._error(resp)
+
+    async def reply(self, room_id: str, outgoing: Sequence[Outgoing]) -> bool:
+        """Send a person's replies in order, at once: they pass before bulk (`take_now`) and wait
+        out rate limits. False if the room refused them (the bot is no longer there)."""
+        for item in outgoing:
+            txn_id = uuid.uuid4().hex
+            self.limiter.take_now()
+            for attempt in range(1, REPLY_ATTEMPTS + 1):
+                try:
+                    await self.put(room_id, item, txn_id)
+                    break
+                except LimitExceeded as exc:
+                    await asyncio.sleep(exc.seconds)
+                except (Refused, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                    if isinstance(exc, Refused) and exc.code in FINAL:
+                        log.warning("matrix: a reply was refused in %s (%s)", room_id, exc.code)
+                        return False
+                    if attempt == REPLY_ATTEMPTS:
+                        log.error("matrix: a reply could not be sent to %s: %r", room_id, exc)
+                        return False
+                    await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
+        return True
+
+
+class MatrixSender:
+    """The outbox's Matrix sender: each message to its person's direct room, made when needed."""
+
+    channel = "matrix"
+
+    def __init__(
+        self,
+        outlet: Outlet,
+        store: MatrixStore,
+        engine: Engine,
+        *,
+        txn_prefix: str,
+        room_left: Callable[[str], bool] = lambda room_id: False,
+    ) -> None:
+        self.outlet = outlet
+        self.store = store
+        self.engine = engine
+        self.txn_prefix = txn_prefix
+        self.room_left = room_left  # the person left this room (known from the sync)
+
+    async def deliver(self, msg: OutboxMessage) -> None:
+        mxid = msg.external_id
+        if await self.store.declined(mxid):
+            raise Unreachable("declined the bot's invitation")
+        try:
+            outgoing = self.engine.render(msg)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise Undeliverable(f"cannot render {msg.kind}: {exc!r}") from exc
+        room_id = await self.store.dm_room(mxid)
+        if room_id is not None and self.room_left(room_id):
+            await self.store.forget_dm_room(mxid, room_id)
+            room_id = None
+        created = room_id is None
+        if room_id is None:
+            room_id = await self.create_room(mxid)
+        try:
+            await self.send(room_id, msg, outgoing)
+        except Refused as exc:
+            if exc.code in MALFORMED:
+                raise Undeliverable(str(exc)) from exc
+            if exc.code != "M_FORBIDDEN":
+                raise  # the dispatcher tries again later, a bounded number of times
+            await self.store.forget_dm_room(mxid, room_id)
+            if created:
+                raise Unreachable(str(exc)) from exc
+            # The bot is no longer in their room (they left it, and so did the bot): invite them once more.
+            room_id = await self.create_room(mxid)
+            try:
+                await self.send(room_id, msg, outgoing)
+            except Refused as again:
+                raise Unreachable(str(again)) from again
+
+    async def send(self, room_id: str, msg: OutboxMessage, outgoing: Sequence[Outgoing]) -> None:
+        for i, item in enumerate(outgoing):
+            try:
+                await self.outlet.put(room_id, item, f"{self.txn_prefix}.o{msg.id}.{i}")
+            except LimitExceeded as exc:
+                raise RetryLater(exc.seconds, whole_channel=True) from exc
+        await self.store.set_options(room_id, options_of(outgoing))
+
+    async def create_room(self, mxid: str) -> str:
+        resp = await self.outlet.client.room_create(
+            is_direct=True, invite=[mxid], preset=RoomPreset.trusted_private_chat
+        )
+        if not isinstance(resp, RoomCreateResponse):
+            error = self.outlet._error(resp)
+            if isinstance(error, LimitExceeded):
+                raise RetryLater(error.seconds, whole_channel=True)
+            if getattr(resp, "status_code", None) in FINAL:
+                raise Unreachable(f"no direct room: {error}")
+            raise error
+        room_id = str(resp.room_id)
+        await self.store.set_dm_room(mxid, room_id)
+        log.info("matrix: created a direct room for a person")
+        return room_id

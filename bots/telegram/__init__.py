@@ -1,0 +1,6 @@
+"""The Telegram channel: python-telegram-bot ↔ the dialogs, and the outbox sender for Telegram."""
+
+from .adapter import TelegramChannel, api_urls, build_application
+from .sender import TelegramSender
+
+__all__ = ["TelegramChannel", "TelegramSender", "api_urls", "build_application"]
