@@ -72,11 +72,8 @@ class MatrixChannel:
         except BaseException:
             await self.client.close()
             raise
-        same_account = session.user_id == self.settings.user_id
-        since = session.next_batch if same_account else None
-        epoch = session.epoch_ms if same_account and since else 0
-        if not epoch:
-            epoch = await self.store.begin_history(int(time.time() * 1000))
+        since = session.next_batch if session.user_id == self.settings.user_id else None
+        epoch = await self.store.begin_history(int(time.time() * 1000))  # kept from the first start
         self.conversations = Conversations(self.client, self.app.engine, self.store, self.outlet, epoch)
         self.syncer = Syncer(
             self.client,

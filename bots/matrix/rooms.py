@@ -3,20 +3,24 @@
 A room is a direct conversation with one person, who may also be reached there by the outbox.
 Messages become `Incoming`s for the engine; its replies go back in order. A typed number or
 label answers the numbered list shown last in the room (a question, a menu, a notification):
-the engine checks every choice again. Encrypted rooms get one notice, then the bot leaves them."""
+the engine checks every choice again. Encrypted rooms get one notice, then the bot leaves them.
+
+Matrix says nothing of a person's language (profiles have none, and guessing from one message is
+unreliable), so the locale hint is None: a newcomer starts in the territory's default language,
+and onboarding asks them which language they prefer first thing."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import aiohttp
 from nio import AsyncClient, JoinedMembersResponse, JoinResponse
 
 from dialogs.contract import CAN_IMAGES, CAN_LOCATION, CAN_PHOTO, Choice, Incoming, Reply, Text
-from dialogs.engine import Engine, match_option
+from dialogs.engine import PLAIN_WORDS, Engine, fold, match_option
+from dialogs.flows import COMMANDS
 from dialogs.tr import N_
 from lte_core.store import UnitOfWork
 
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "matrix"
 CAPABILITIES = frozenset({CAN_LOCATION, CAN_PHOTO, CAN_IMAGES})  # no buttons: numbered lists
+WORDS = PLAIN_WORDS | set(COMMANDS)  # typed words the engine reads as commands, not as choices
 ENCRYPTED_NOTICE = N_(
     "Sorry, this conversation is end-to-end encrypted, and I cannot read encrypted messages "
     "yet. Please start a new conversation with me without encryption."
@@ -44,18 +49,12 @@ class Conversations:
         self.outlet = outlet
         self.epoch_ms = epoch_ms
         self.own = client.user_id
-        self._invited_at: dict[str, int] = {}
+        self._joining: set[str] = set()  # joined, their timeline not read yet
 
     # Invitations --------------------------------------------------------------------------
 
-    async def invited(self, room_id: str, invite_state: list[dict[str, Any]]) -> None:
-        """Join; an encrypted room is told why the bot cannot stay."""
-        mine = next(
-            (e for e in invite_state if e.get("type") == "m.room.member" and e.get("state_key") == self.own),
-            {},
-        )
-        # Messages from the invitation on are answered (a person may write before the bot joins).
-        self._invited_at[room_id] = int(mine.get("origin_server_ts") or time.time() * 1000)
+    async def invited(self, room_id: str) -> None:
+        """Join the room (a person invites the bot into their direct room)."""
         for attempt in range(1, 6):
             try:
                 resp = await self.client.join(room_id)
@@ -63,16 +62,16 @@ class Conversations:
                 await asyncio.sleep(0.5 * 2**attempt)
                 continue
             if isinstance(resp, JoinResponse):
-                break
+                self._joining.add(room_id)
+                return
             if getattr(resp, "status_code", None) == "M_LIMIT_EXCEEDED":
                 await asyncio.sleep((getattr(resp, "retry_after_ms", None) or 1000) / 1000)
                 continue
-            log.warning("matrix: could not join a room I was invited to (%s)", resp)
+            log.warning(
+                "matrix: could not join a room I was invited to (%s)", getattr(resp, "status_code", resp)
+            )
             return
-        else:
-            return
-        if any(e.get("type") == "m.room.encryption" for e in invite_state):
-            await self.refuse_encrypted(room_id, str(mine.get("sender", "")))
+        log.warning("matrix: could not join a room I was invited to (no answer from the homeserver)")
 
     async def refuse_encrypted(self, room_id: str, person: str) -> None:
         locale = await self.locale_of(person)
@@ -90,14 +89,12 @@ class Conversations:
 
     async def timeline(self, room_id: str, events: list[dict[str, Any]]) -> None:
         since = self.epoch_ms
-        joined = next((e for e in events if self._own_membership(e) == "join"), None)
-        if joined is not None:
-            # A room just joined shows its past: what came before the invitation is not for us.
-            invite = next((e for e in events if self._own_membership(e) == "invite"), None)
-            at = self._invited_at.pop(room_id, None)
-            if at is None:
-                at = int((invite or joined).get("origin_server_ts", 0))
-            since = max(since, at)
+        if room_id in self._joining:
+            # A room just joined shows its past: what came before the invitation is not for us
+            # (what came after is: a person may write before the bot has joined).
+            self._joining.discard(room_id)
+            invite = next((e for e in events if self._invites_me(e)), None)
+            since = max(since, int(invite.get("origin_server_ts", 0)) if invite else 0)
         for event in events:
             kind = event.get("type")
             if kind == "m.room.encryption":
@@ -109,11 +106,8 @@ class Conversations:
             elif kind == "m.room.message" and int(event.get("origin_server_ts", 0)) >= since:
                 await self.message(room_id, event)
 
-    def _own_membership(self, event: dict[str, Any]) -> str | None:
-        if event.get("type") != "m.room.member" or event.get("state_key") != self.own:
-            return None
-        content = event.get("content")
-        return str(content.get("membership")) if isinstance(content, dict) else None
+    def _invites_me(self, event: dict[str, Any]) -> bool:
+        return event.get("state_key") == self.own and _membership(event) == "invite"
 
     async def message(self, room_id: str, event: dict[str, Any]) -> None:
         content = event.get("content")
@@ -123,7 +117,7 @@ class Conversations:
         parsed = parse_message(content)
         if parsed is None:
             return
-        if isinstance(parsed, Text):
+        if isinstance(parsed, Text) and fold(parsed.text) not in WORDS:
             token = match_option(parsed.text, await self.store.options(room_id))
             if token is not None:
                 parsed = Choice(token)
@@ -148,13 +142,11 @@ class Conversations:
     async def membership(self, room_id: str, event: dict[str, Any]) -> bool:
         """A person left: forget the room as theirs, and leave it if the bot is alone. True if left."""
         who = event.get("state_key")
-        content = event.get("content") if isinstance(event.get("content"), dict) else {}
-        state = content.get("membership") if isinstance(content, dict) else None
-        if not isinstance(who, str) or who == self.own or state not in ("leave", "ban"):
+        if not isinstance(who, str) or who == self.own or _membership(event) not in ("leave", "ban"):
             return False
-        unsigned = event.get("unsigned") if isinstance(event.get("unsigned"), dict) else {}
-        before = (unsigned or {}).get("prev_content", {}) or {}
-        if before.get("membership") == "invite" and event.get("sender") == who:
+        unsigned = event.get("unsigned")
+        before = unsigned.get("prev_content") if isinstance(unsigned, dict) else None
+        if isinstance(before, dict) and before.get("membership") == "invite" and event.get("sender") == who:
             # They refused the bot's invitation: the outbox will not invite them again by itself.
             if await self.store.dm_room(who) == room_id:
                 await self.store.set_declined(who, True)
@@ -196,6 +188,13 @@ class Conversations:
         if summary is None or summary.joined_member_count is None:
             return False
         return int(summary.joined_member_count) + int(summary.invited_member_count or 0) <= 1
+
+
+def _membership(event: dict[str, Any]) -> str | None:
+    content = event.get("content")
+    if event.get("type") != "m.room.member" or not isinstance(content, dict):
+        return None
+    return str(content.get("membership"))
 
 
 __all__ = ["CAPABILITIES", "CHANNEL", "ENCRYPTED_NOTICE", "Conversations"]

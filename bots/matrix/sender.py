@@ -73,7 +73,8 @@ class Outlet:
         self.client = client
         self.limiter = limiter
 
-    def _error(self, resp: Any) -> Exception:
+    def error_of(self, resp: Any) -> Exception:
+        """The exception for an error response; a rate limit also pauses the bulk sends."""
         code = str(getattr(resp, "status_code", None) or "M_UNKNOWN")
         if code == "M_LIMIT_EXCEEDED":
             seconds = (getattr(resp, "retry_after_ms", None) or 1000) / 1000
@@ -88,7 +89,7 @@ class Outlet:
             io.BytesIO(item.data), content_type=item.mime, filename=item.filename, filesize=len(item.data)
         )
         if not isinstance(resp, UploadResponse):
-            raise self._error(resp)
+            raise self.error_of(resp)
         return image_content(item, resp.content_uri)
 
     async def put(self, room_id: str, item: Outgoing, txn_id: str) -> str:
@@ -98,7 +99,7 @@ class Outlet:
         resp = await self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id)
         if isinstance(resp, RoomSendResponse):
             return str(resp.event_id)
-        raise self._error(resp)
+        raise self.error_of(resp)
 
     async def reply(self, room_id: str, outgoing: Sequence[Outgoing]) -> bool:
         """Send a person's replies in order, at once: they pass before bulk (`take_now`) and wait
@@ -116,10 +117,12 @@ class Outlet:
                     if isinstance(exc, Refused) and exc.code in FINAL:
                         log.warning("matrix: a reply was refused in %s (%s)", room_id, exc.code)
                         return False
-                    if attempt == REPLY_ATTEMPTS:
-                        log.error("matrix: a reply could not be sent to %s: %r", room_id, exc)
-                        return False
                     await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
+            else:
+                log.error(
+                    "matrix: a reply could not be sent to %s after %d attempts", room_id, REPLY_ATTEMPTS
+                )
+                return False
         return True
 
 
@@ -173,7 +176,9 @@ class MatrixSender:
             try:
                 await self.send(room_id, msg, outgoing)
             except Refused as again:
-                raise Unreachable(str(again)) from again
+                if again.code == "M_FORBIDDEN":
+                    raise Unreachable(str(again)) from again
+                raise
 
     async def send(self, room_id: str, msg: OutboxMessage, outgoing: Sequence[Outgoing]) -> None:
         for i, item in enumerate(outgoing):
@@ -188,10 +193,10 @@ class MatrixSender:
             is_direct=True, invite=[mxid], preset=RoomPreset.trusted_private_chat
         )
         if not isinstance(resp, RoomCreateResponse):
-            error = self.outlet._error(resp)
+            error = self.outlet.error_of(resp)
             if isinstance(error, LimitExceeded):
                 raise RetryLater(error.seconds, whole_channel=True)
-            if getattr(resp, "status_code", None) in FINAL:
+            if getattr(resp, "status_code", None) in ("M_FORBIDDEN", "M_NOT_FOUND"):
                 raise Unreachable(f"no direct room: {error}")
             raise error
         room_id = str(resp.room_id)

@@ -22,7 +22,6 @@ class Session:
     device_id: str = ""
     access_token: str = ""
     next_batch: str | None = None
-    epoch_ms: int = 0
 
 
 class MatrixStore:
@@ -39,7 +38,6 @@ class MatrixStore:
         async with UnitOfWork(self.db) as uow:
             raw = await uow.kv.get("matrix.session")
             token = await uow.kv.get("matrix.next_batch")
-            epoch = await uow.kv.get("matrix.epoch_ms")
         data = json.loads(raw) if raw else {}
         self._token = token
         return Session(
@@ -47,7 +45,6 @@ class MatrixStore:
             str(data.get("device_id", "")),
             str(data.get("access_token", "")),
             token,
-            int(epoch or 0),
         )
 
     async def save_session(self, user_id: str, device_id: str, access_token: str) -> None:

@@ -28,13 +28,14 @@ TIMELINE_TYPES = ["m.room.message", "m.room.member", "m.room.encryption"]
 GAP_PAGES = 20  # a restart after a long stop reads at most this many pages of 100 per room
 
 
-def sync_filter(timeline_limit: int) -> dict[str, Any]:
-    """Only what the bot uses: no presence, receipts, typing or account data; members lazily."""
+def sync_filter(timeline_limit: int, own_user_id: str) -> dict[str, Any]:
+    """Only what the bot uses: no presence, receipts, typing or account data; members lazily; not
+    its own events (each reply would otherwise come back in a sync of its own)."""
     return {
         "presence": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
         "room": {
-            "timeline": {"limit": timeline_limit, "types": TIMELINE_TYPES},
+            "timeline": {"limit": timeline_limit, "types": TIMELINE_TYPES, "not_senders": [own_user_id]},
             "state": {"lazy_load_members": True, "types": ["m.room.member", "m.room.encryption"]},
             "ephemeral": {"not_types": ["*"]},
             "account_data": {"not_types": ["*"]},
@@ -45,11 +46,16 @@ def sync_filter(timeline_limit: int) -> dict[str, Any]:
 class RoomWork(Protocol):
     """What the channel does with a room's news (each call runs in that room's queue)."""
 
-    async def invited(self, room_id: str, invite_state: list[dict[str, Any]]) -> None: ...
+    async def invited(self, room_id: str) -> None: ...
 
     async def timeline(self, room_id: str, events: list[dict[str, Any]]) -> None: ...
 
     async def left(self, room_id: str) -> None: ...
+
+
+def _kind(event: Any) -> Any:
+    source = getattr(event, "source", None)
+    return source.get("type") if isinstance(source, dict) else None
 
 
 @dataclass
@@ -76,7 +82,7 @@ class Syncer:
         self.poll_ms = poll_ms
         self.relogin = relogin
         self.own = client.user_id
-        self._filter: str | dict[str, Any] = sync_filter(timeline_limit)
+        self._filter: str | dict[str, Any] = sync_filter(timeline_limit, self.own)
         self._queues: dict[str, deque[tuple[Callable[[], Awaitable[None]], _Batch]]] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._batches: deque[_Batch] = deque()
@@ -84,18 +90,22 @@ class Syncer:
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._saver: asyncio.Task[None] | None = None
+        self._stopping = False
         self.synced = asyncio.Event()  # set after the first sync: the bot is listening
 
     # Lifecycle ----------------------------------------------------------------------------
 
     async def start(self, since: str | None) -> None:
-        resp = await self.client.upload_filter(
-            presence=self._filter["presence"],  # type: ignore[index]
-            account_data=self._filter["account_data"],  # type: ignore[index]
-            room=self._filter["room"],  # type: ignore[index]
-        )
-        if isinstance(resp, UploadFilterResponse):
-            self._filter = str(resp.filter_id)
+        """Start the loop from `since` (None: the first sync of this database, read as history)."""
+        flt = sync_filter(self.timeline_limit, self.own)
+        try:  # a stored filter spares the server parsing it at every sync; inline works too
+            resp = await self.client.upload_filter(
+                presence=flt["presence"], account_data=flt["account_data"], room=flt["room"]
+            )
+            if isinstance(resp, UploadFilterResponse):
+                self._filter = str(resp.filter_id)
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            pass
         self._saver = asyncio.create_task(self._save_tokens(), name="matrix-sync-token")
         self._task = asyncio.create_task(self._run(since), name="matrix-sync")
 
@@ -107,7 +117,7 @@ class Syncer:
                 await self._task
         if self._workers:
             _done, pending = await asyncio.wait(set(self._workers), timeout=grace)
-            for task in pending:
+            for task in pending:  # a last resort: their events are read again at the next start
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
@@ -115,16 +125,10 @@ class Syncer:
                     "matrix: stopped with %d room(s) still busy; they will be read again", len(pending)
                 )
         if self._saver is not None:
-            self._saver.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._saver
-        if self._done_token is not None:
-            await self.store.save_token(self._done_token)
-
-    async def idle(self) -> None:
-        """For tests and benchmarks: wait until every room's queue is empty."""
-        while self._workers:
-            await asyncio.wait(set(self._workers))
+            # Not cancelled: a task cancelled inside a transaction would leave it open.
+            self._stopping = True
+            self._dirty.set()
+            await self._saver
 
     # The loop -----------------------------------------------------------------------------
 
@@ -134,8 +138,9 @@ class Syncer:
             first = since is None
             try:
                 resp = await self.client.sync(
-                    timeout=0 if first else self.poll_ms,
-                    sync_filter=sync_filter(1) if first else self._filter,
+                    # No waiting until the first answer: catching up (or starting afresh) is at once.
+                    timeout=self.poll_ms if self.synced.is_set() else 0,
+                    sync_filter=sync_filter(1, self.own) if first else self._filter,
                     since=since,
                 )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -159,12 +164,13 @@ class Syncer:
     def _dispatch(self, resp: SyncResponse, since: str | None) -> None:
         batch = _Batch(resp.next_batch)
         self._batches.append(batch)
-        for room_id, invite in resp.rooms.invite.items():
-            state = [e.source for e in invite.invite_state if isinstance(getattr(e, "source", None), dict)]
-            self._enqueue(room_id, batch, functools.partial(self.work.invited, room_id, state))
+        for room_id in resp.rooms.invite:
+            self._enqueue(room_id, batch, functools.partial(self.work.invited, room_id))
         if since is not None:  # the first sync is history: its timelines are not read
             for room_id, info in resp.rooms.join.items():
-                events = [e.source for e in info.timeline.events if self._relevant(e.source)]
+                # Encryption may be in the state (a room just joined) as well as in the timeline.
+                events = [e.source for e in info.state if _kind(e) == "m.room.encryption"]
+                events += [e.source for e in info.timeline.events if self._relevant(e.source)]
                 gap = info.timeline.prev_batch if info.timeline.limited else None
                 if events or gap:
                     self._enqueue(room_id, batch, self._timeline_job(room_id, events, gap, since))
@@ -200,7 +206,7 @@ class Syncer:
                 end=since,
                 direction=MessageDirection.back,
                 limit=100,
-                message_filter={"types": TIMELINE_TYPES},
+                message_filter={"types": TIMELINE_TYPES, "not_senders": [self.own]},
             )
             if not isinstance(resp, RoomMessagesResponse):
                 log.warning("matrix: could not read the messages missed in a room (%s)", resp)
@@ -254,3 +260,5 @@ class Syncer:
                 except Exception:
                     log.exception("matrix: could not save the sync token")
                     await asyncio.sleep(1)
+            if self._stopping:
+                return

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from lte_core.domain import Invalid, NeedStatus, NotAllowed, NotFound, clean_text, parse_need_ref
+from lte_core.domain import Invalid, NeedStatus, NotAllowed, NotFound, Refused, clean_text, parse_need_ref
 from lte_core.domain.lifecycle import REASON_MAX
 from lte_core.services import needs
 
@@ -132,7 +132,9 @@ class SortingFlow(Flow):
             return await self.ask_queue(ctx)
         moves = tuple(m for m in moves if m is not S.WITHDRAWN)  # the author's, from /mesbesoins
         text = need_card(ctx.tr, need, await ctx.themes(), history=True)
-        if not moves:
+        if not need.status.is_open:
+            text += Markup("\n") + ctx._("This need is closed: it does not move any more.")
+        elif not moves:
             text += Markup("\n") + ctx._("Your role does not allow moving this need from here.")
         options = [(MOVE + m.value, ctx.tr.plain(MOVE_LABELS[m])) for m in moves]
         options.append((BACK, ctx.tr.plain("Back to the queue")))
@@ -294,9 +296,22 @@ class SortingFlow(Flow):
                 )
             )
             return await self.ask_need(ctx)
-        result = await needs.move_need(
-            ctx.uow, ctx.person.id, need_id, to, now=ctx.now, note=note, theme=theme, merge_into=merge_into
-        )
+        try:
+            result = await needs.move_need(
+                ctx.uow,
+                ctx.person.id,
+                need_id,
+                to,
+                now=ctx.now,
+                note=note,
+                theme=theme,
+                merge_into=merge_into,
+            )
+        except Refused as err:
+            # move_need checks everything before it writes, so there is nothing to undo: say why and
+            # go back one step (the merge target closed meanwhile, a theme was retired...).
+            ctx.refused(err)
+            return self.ask_merge(ctx) if to is S.MERGED else await self.ask_need(ctx)
         done = ctx._("Done: <b>{ref}</b> is now “{status}”.", ref=result.need.ref, status=ctx.tr.status(to))
         if to is S.MERGED and merge_into is not None:
             done += Markup(" ") + ctx._("It was merged into B-{id}.", id=merge_into)

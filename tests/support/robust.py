@@ -16,13 +16,20 @@ def said(person: Person, msgid: str, **params: Any) -> str:
     return to_plain(person.engine.tr("fr")._(msgid, **params))
 
 
+def said_n(person: Person, singular: str, plural: str, n: int, **params: Any) -> str:
+    """A message with a count, as this person reads it in French."""
+    return to_plain(person.engine.tr("fr").ngettext(singular, plural, n, **params))
+
+
 def question(person: Person) -> Reply:
     reply = person.last[-1]
     assert isinstance(reply, Reply), reply
     return reply
 
 
-async def bad_inputs(person: Person, *, typed: bool, stale: str | None = None, foreign: str | None = None) -> None:
+async def bad_inputs(
+    person: Person, *, typed: bool, stale: str | None = None, foreign: str | None = None
+) -> None:
     """`typed`: the step reads typed text (then only what no text step accepts is thrown at it).
     `stale`: a token of an earlier step; `foreign`: a token of another flow."""
     where = await dialog_state(person)

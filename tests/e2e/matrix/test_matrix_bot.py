@@ -3,6 +3,7 @@ being other matrix-nio clients. Nothing is mocked; every wait is on a sync, neve
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from lte_core.services import circles, export, people
 from lte_core.store import UnitOfWork
 from tests.support.synapse import Synapse
 
-from .residents import Bot, Resident
+from .residents import PASSWORD, Bot, Resident, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -207,7 +208,7 @@ async def test_a_person_who_left_is_invited_again(synapse: Synapse, bot: Bot) ->
         await member.client.room_leave(first_room)
         # The bot, alone, leaves too and forgets the room as the member's.
         store = bot.channel.store
-        await member.wait_for(lambda: store.known_dm_rooms().get(member.user_id) is None, within=15)
+        await eventually(lambda: store.known_dm_rooms().get(member.user_id) is None)
 
         # A room the bot is not in (a restored backup, say): sending there is refused, so the
         # bot invites the member into a new room, once.
@@ -218,6 +219,28 @@ async def test_a_person_who_left_is_invited_again(synapse: Synapse, bot: Bot) ->
         await member.wait_for(lambda: member.room_id != first_room)
         await member.expect("Second mission")
         assert len(member.invites) == 2
+    finally:
+        await member.close()
+
+
+async def test_a_person_who_declines_the_invitation_is_not_invited_again(synapse: Synapse, bot: Bot) -> None:
+    member = await Resident(synapse, bot.user_id, "member").start()
+    try:
+        assert member.client is not None and bot.app is not None
+        await new_mission(bot, [member.user_id], "First mission")
+        room_id = await member.wait_for(lambda: member.invites and member.invites[0])
+        await member.client.room_leave(room_id)  # declines the invitation
+        channel = bot.channel
+        assert channel is not None
+        await eventually(lambda: channel.store.known_dm_rooms().get(member.user_id) is None)
+        await new_mission(bot, [member.user_id], "Second mission")
+        assert channel.dispatcher is not None
+        await channel.dispatcher.drain()
+        async with UnitOfWork(bot.app.db) as uow:
+            assert await uow.outbox.counts("matrix") == {"sent": 1, "unreachable": 1}
+            identity = await uow.people.identity("matrix", member.user_id)
+        assert identity is not None and identity.unreachable
+        assert member.invites == [room_id]
     finally:
         await member.close()
 
@@ -241,9 +264,10 @@ async def test_a_burst_of_100_messages_is_answered_in_order(bot: Bot, resident: 
     def answers() -> list[str]:
         return [b for b in resident.bodies() if b.startswith(head)]
 
-    await resident.wait_for(lambda: len(answers()) >= 100, within=60)
+    # Each number gets its answer, then the question again: 1 + 2 × 100 messages.
+    await resident.wait_for(lambda: len(resident.bodies()) >= 201, within=60)
     assert answers() == expected
-    assert len(resident.bodies()) == 1 + 2 * 100  # each: the answer, then the question again
+    assert all(b.endswith("1. Français\n2. English") for b in resident.bodies()[2::2])
 
 
 async def test_an_encrypted_room_gets_one_notice(bot: Bot, resident: Resident) -> None:
@@ -291,3 +315,29 @@ async def test_an_image_is_uploaded_and_sent(bot: Bot, resident: Resident) -> No
     assert content["info"] == {"mimetype": "image/png", "size": len(image.data), "w": width, "h": height}
     assert content["formatted_body"] == "A <b>QR</b> code"
     assert re.fullmatch(r"mxc://[^/]+/\S+", content["url"])
+
+
+async def test_the_login_is_kept_and_an_access_token_works(
+    synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # as `lte-bot run` logs (it keeps nio and aiosqlite at WARNING)
+    by_password = await Bot(synapse, tmp_path / "a.sqlite3").start()
+    assert by_password.channel is not None
+    device = by_password.channel.client.device_id
+    token = by_password.channel.client.access_token
+    await by_password.stop()
+    await by_password.start()  # the same device, its token read back from the database
+    assert by_password.channel is not None
+    assert (by_password.channel.client.device_id, by_password.channel.client.access_token) == (device, token)
+    await by_password.stop()
+
+    by_token = await Bot(synapse, tmp_path / "b.sqlite3", access_token="yes").start()
+    resident = await Resident(synapse, by_token.user_id).start()
+    try:
+        await resident.open_dm()
+        await resident.ask("!aide", "/besoin")
+    finally:
+        await resident.close()
+        await by_token.stop()
+    for secret in (PASSWORD, token, by_token.access_token):
+        assert secret not in caplog.text

@@ -11,7 +11,7 @@ from lte_core.clock import FixedClock
 from lte_core.domain import Circle, CircleKind, CircleTask, MemberRole
 from lte_core.services import circles
 from lte_core.store import Database, UnitOfWork
-from tests.support.chat import Person, dialog_state, onboard, person_id
+from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
 from tests.support.robust import bad_inputs, said
 
 
@@ -223,3 +223,20 @@ async def test_a_resident_who_has_not_consented_is_onboarded_first(
     await newcomer.pick("skip")
     await newcomer.pick("done")
     assert await dialog_state(newcomer) == ("circles", "list")
+
+
+async def test_a_restart_in_the_middle_loses_nothing(alice: Person, territory: dict[str, Circle]) -> None:
+    jardins = territory["jardins"]
+    await alice.command("cercles")
+    await alice.pick(f"c{jardins.id}")
+    engine = await reopen(alice.engine)
+    try:
+        again = Person(engine, "alice")
+        await again.send("1")  # typed: "Join this circle", the first choice of the card still waiting
+        assert await dialog_state(again) == ("circles", "card")
+        assert f"g.leave.{jardins.id}" in again.values
+        pid = await person_id(again)
+        async with UnitOfWork(engine.db) as uow:
+            assert await uow.circles.member_ids(jardins.id) == [pid]
+    finally:
+        await engine.db.close()

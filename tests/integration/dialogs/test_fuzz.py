@@ -63,12 +63,46 @@ def sentences(locale_from: str, locale_to: str) -> list[str]:
 
 WRONG_FOR = {"fr": sentences("en", "fr"), "en": sentences("fr", "en")}
 
-WORDS = st.sampled_from([
-    "", " ", "1", "2", "3", "9", "0", "-1", "99999999999", "oui", "non", "yes", "Passer", "Skip", "Terminé", "Done",
-    "B-1", "B-2", "b-999", "12/12/2030 18:30", "demain 18h", "<b>gras</b>", "<script>alert(1)</script>", "&amp;",
-    "🌱🚲", "x" * 5000, "Un jardin partagé dans le quartier", "Réparer les vélos", "/annuler", "/aide", "menu",
-    "\x00\x07", "Français", "English", "Eau", "Alimentation",
-])
+WORDS = st.sampled_from(
+    [
+        "",
+        " ",
+        "1",
+        "2",
+        "3",
+        "9",
+        "0",
+        "-1",
+        "99999999999",
+        "oui",
+        "non",
+        "yes",
+        "Passer",
+        "Skip",
+        "Terminé",
+        "Done",
+        "B-1",
+        "B-2",
+        "b-999",
+        "12/12/2030 18:30",
+        "demain 18h",
+        "<b>gras</b>",
+        "<script>alert(1)</script>",
+        "&amp;",
+        "🌱🚲",
+        "x" * 5000,
+        "Un jardin partagé dans le quartier",
+        "Réparer les vélos",
+        "/annuler",
+        "/aide",
+        "menu",
+        "\x00\x07",
+        "Français",
+        "English",
+        "Eau",
+        "Alimentation",
+    ]
+)
 
 
 async def setup(db: Database, clock: FixedClock) -> None:
@@ -77,25 +111,47 @@ async def setup(db: Database, clock: FixedClock) -> None:
         ada = await people.identify(uow, "terminal", "ada", now=clock.now(), locale_hint="fr")
         await people.give_consent(uow, ada.person.id, clock.now())
         need = await needs.express_need(uow, ada.person.id, "Un jardin partagé", now=clock.now())
-        circle = await circles.create_circle(uow, None, CircleKind.MISSION, "Tri", "Trier", now=clock.now(),
-                                             task=CircleTask.SORT_NEEDS)
+        circle = await circles.create_circle(
+            uow, None, CircleKind.MISSION, "Tri", "Trier", now=clock.now(), task=CircleTask.SORT_NEEDS
+        )
         coord = await people.identify(uow, "terminal", "coord", now=clock.now(), locale_hint="en")
         await people.give_consent(uow, coord.person.id, clock.now())
         await circles.appoint_coordinator(uow, None, circle.id, coord.person.id, clock.now())
-        await circles.create_mission(uow, coord.person.id, circle.id, "Stand", "", clock.now() + timedelta(days=3),
-                                     2, now=clock.now())
+        await circles.create_mission(
+            uow, coord.person.id, circle.id, "Stand", "", clock.now() + timedelta(days=3), 2, now=clock.now()
+        )
         assert need.id == 1
 
 
 def events(options: list[str]) -> st.SearchStrategy[Event]:
-    commands = st.builds(Command, st.sampled_from(sorted(COMMANDS) + ["annuler", "cancel", "aide", "zzz"]),
-                         st.one_of(st.just(""), WORDS, st.text(max_size=30)))
-    choices = [st.builds(Choice, st.sampled_from(["zzz.bad", "g.sup.1", "g.sup.999", "g.take.1", "g.join.1",
-                                                   "g.cmd.nope", "g.need.x", "x" * 64, ""]))]
+    commands = st.builds(
+        Command,
+        st.sampled_from([*sorted(COMMANDS), "annuler", "cancel", "aide", "zzz"]),
+        st.one_of(st.just(""), WORDS, st.text(max_size=30)),
+    )
+    choices = [
+        st.builds(
+            Choice,
+            st.sampled_from(
+                [
+                    "zzz.bad",
+                    "g.sup.1",
+                    "g.sup.999",
+                    "g.take.1",
+                    "g.join.1",
+                    "g.cmd.nope",
+                    "g.need.x",
+                    "x" * 64,
+                    "",
+                ]
+            ),
+        )
+    ]
     if options:
         choices.insert(0, st.builds(Choice, st.sampled_from(options)))
     return st.one_of(
-        *choices, *choices,  # pressing what is on screen is the most common move
+        *choices,
+        *choices,  # pressing what is on screen is the most common move
         commands,
         st.builds(Text, st.one_of(WORDS, st.text(max_size=60))),
         st.builds(Location, st.floats(-100, 100, allow_nan=False), st.floats(-200, 200, allow_nan=False)),
@@ -138,8 +194,14 @@ async def conversation(data: st.DataObject, who: str, locale: str, steps: int) -
             await db.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=st.data(), who=st.sampled_from(["newcomer", "ada", "coord", "camille"]), locale=st.sampled_from(["fr", "en"]))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(
+    data=st.data(),
+    who=st.sampled_from(["newcomer", "ada", "coord", "camille"]),
+    locale=st.sampled_from(["fr", "en"]),
+)
 def test_random_inputs_at_every_state_never_crash_and_answer_in_the_persons_language(
     data: st.DataObject, who: str, locale: str
 ) -> None:

@@ -15,7 +15,7 @@ from lte_core.domain import Circle, CircleKind, Mission
 from lte_core.services import circles
 from lte_core.store import Database, OutboxMessage, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
-from tests.support.robust import bad_inputs, question, said
+from tests.support.robust import bad_inputs, question, said, said_n
 
 SOON = datetime(2026, 12, 12, 17, 30, tzinfo=UTC)  # 18:30 in Paris
 
@@ -43,13 +43,14 @@ async def bob(engine: Engine) -> Person:
 @pytest.fixture
 async def market(db: Database, clock: FixedClock, coord: Person, alice: Person, bob: Person) -> Circle:
     """A circle coordinated by Claude, with Alice and Bob as members."""
-    async with UnitOfWork(db) as uow:
+    coord_id, members = await person_id(coord), [await person_id(alice), await person_id(bob)]
+    async with UnitOfWork(db) as uow:  # ids first: a second unit of work inside would wait forever
         circle = await circles.create_circle(
             uow, None, CircleKind.MISSION, "Marché", "Tenir le stand", now=clock.now()
         )
-        await circles.appoint_coordinator(uow, None, circle.id, await person_id(coord), clock.now())
-        for member in (alice, bob):
-            await circles.join_circle(uow, await person_id(member), circle.id, clock.now())
+        await circles.appoint_coordinator(uow, None, circle.id, coord_id, clock.now())
+        for member in members:
+            await circles.join_circle(uow, member, circle.id, clock.now())
     return circle
 
 
@@ -61,9 +62,10 @@ async def mission(
     places: int = 2,
     title: str = "Stand du samedi",
 ) -> Mission:
+    by_id = await person_id(by)
     async with UnitOfWork(db) as uow:
         made, _ = await circles.create_mission(
-            uow, await person_id(by), circle.id, title, "Au marché", SOON, places, now=clock.now()
+            uow, by_id, circle.id, title, "Au marché", SOON, places, now=clock.now()
         )
     return made
 
@@ -125,12 +127,20 @@ async def test_a_coordinator_creates_a_mission_and_every_member_hears_of_it(
     assert await dialog_state(coord) == ("new_mission", "confirm")
     assert when(coord, SOON) in coord.text
     assert "&lt;b&gt;Stand&lt;/b&gt; du samedi 🌱" in coord.markup and "<script>" not in coord.markup
-    assert said(coord, "{n} members of the circle will be told.").format(n=2) in coord.text
+    assert (
+        said_n(coord, "{n} member of the circle will be told.", "{n} members of the circle will be told.", 2)
+        in coord.text
+    )
     assert await missions_of(db, market) == []  # nothing written before "Send"
 
     await coord.pick("send")
     assert said(coord, "The mission is created.") in coord.text
-    assert said(coord, "It was sent to {n} members of the circle.").format(n=2) in coord.text
+    assert (
+        said_n(
+            coord, "It was sent to {n} member of the circle.", "It was sent to {n} members of the circle.", 2
+        )
+        in coord.text
+    )
     assert await dialog_state(coord) is None
     [made] = await missions_of(db, market)
     assert made.title == "<b>Stand</b> du samedi 🌱"  # stored exactly as typed
@@ -186,7 +196,8 @@ async def test_the_noyau_chooses_among_every_circle_a_page_at_a_time(
     await bad_inputs(camille, typed=False)
     await camille.pick("next")
     assert camille.values[-1] == "prev"
-    stale = camille.option_for("prev").token
+    await camille.pick("prev")
+    stale = camille.option_for("next").token
     await camille.send("Marché")  # a circle by its name
     assert await dialog_state(camille) == ("new_mission", "title")
     await bad_inputs(camille, typed=True, stale=stale)
@@ -199,19 +210,34 @@ async def test_the_noyau_chooses_among_every_circle_a_page_at_a_time(
     assert made.starts_at == datetime(2026, 11, 26, 17, 0, tzinfo=UTC) and made.description == ""
 
 
-async def test_bad_titles_and_descriptions_are_explained_and_asked_again(
-    coord: Person, market: Circle
+async def test_bad_inputs_at_each_typed_step_are_explained_and_asked_again(
+    coord: Person, market: Circle, alice: Person
 ) -> None:
+    await alice.command("cercles")
+    foreign = alice.option_for(f"c{market.id}").token  # a choice of another flow
     await coord.command("nouvellemission")
+    await bad_inputs(coord, typed=True, foreign=foreign)
     await coord.send("   ")
     assert said(coord, "That was empty: please write a few words.") in coord.text
     assert await dialog_state(coord) == ("new_mission", "title")
     await coord.send("x" * 121)
     assert "121" in coord.text and await dialog_state(coord) == ("new_mission", "title")
     await coord.send("Stand")
-    await bad_inputs(coord, typed=True)
+    stale = coord.option_for("skip").token
+    await bad_inputs(coord, typed=True, foreign=foreign)
     await coord.send("y" * 1001)
     assert "1001" in coord.text and await dialog_state(coord) == ("new_mission", "description")
+    await coord.send("Au marché")
+    assert await dialog_state(coord) == ("new_mission", "when")
+    await bad_inputs(coord, typed=True, stale=stale, foreign=foreign)
+    await coord.send("demain 18h")
+    assert await dialog_state(coord) == ("new_mission", "places")
+    await bad_inputs(coord, typed=True, stale=stale, foreign=foreign)
+    await coord.send("🌱")
+    assert await dialog_state(coord) == ("new_mission", "places")
+    await coord.send("4")
+    assert await dialog_state(coord) == ("new_mission", "confirm")
+    await bad_inputs(coord, typed=False, stale=stale, foreign=foreign)
 
 
 @pytest.mark.parametrize(
