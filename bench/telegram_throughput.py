@@ -22,14 +22,12 @@ import asyncio
 import json
 import logging
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -53,9 +51,6 @@ WORDS = (
     "grainothèque marché producteurs local covoiturage école crèche lavoir hameau chemin piéton "
     "éclairage solaire récupération eau pluie ruches verger cantine bio salle associative"
 ).split()
-
-Send = Callable[[int, str], Awaitable[float]]
-Press = Callable[[int, int, str], Awaitable[float]]
 
 
 class Replies:
@@ -199,14 +194,18 @@ async def bench_bot(
             driver = Driver(tg, replies)
             texts = [need_text(rng) for _ in uids]
             t0 = time.perf_counter()
-            kinds = await asyncio.gather(*(express_a_need(driver, u, t) for u, t in zip(uids, texts, strict=True)))
+            kinds = await asyncio.gather(
+                *(express_a_need(driver, u, t) for u, t in zip(uids, texts, strict=True))
+            )
             elapsed = time.perf_counter() - t0
             async with UnitOfWork(app.db) as uow, uow.db.conn.execute("SELECT count(*) FROM needs") as cur:
                 row = await cur.fetchone()
             assert row is not None and row[0] == residents, row
 
             paced = Driver(tg, replies, Pacer(gentle))
-            gentle_kinds = await asyncio.gather(*(express_a_need(paced, u, need_text(rng)) for u in gentle_uids))
+            gentle_kinds = await asyncio.gather(
+                *(express_a_need(paced, u, need_text(rng)) for u in gentle_uids)
+            )
         finally:
             await channel.stop()
             await app.close()
@@ -216,7 +215,9 @@ async def bench_bot(
 # (b) the echo bot ----------------------------------------------------------------------------------
 
 
-async def bench_echo(kinds: list[list[str]], gentle_kinds: list[list[str]], gentle: float) -> tuple[int, float, list[float]]:
+async def bench_echo(
+    kinds: list[list[str]], gentle_kinds: list[list[str]], gentle: float
+) -> tuple[int, float, list[float]]:
     async with FakeTelegram(token=TOKEN) as tg:
         replies = Replies()
         application = build_application(TelegramSettings(Secret(TOKEN), base_url=tg.base_url))
@@ -239,7 +240,9 @@ async def bench_echo(kinds: list[list[str]], gentle_kinds: list[list[str]], gent
                 replies.done(query.message.chat.id)
 
         application.add_handler(CallbackQueryHandler(on_press))
-        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message))
+        application.add_handler(
+            MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message)
+        )
         await application.initialize()
         await application.start()
         assert application.updater is not None
@@ -284,7 +287,14 @@ async def bench_broadcast(workdir: Path, recipients: int, rate: float) -> tuple[
         try:
             async with UnitOfWork(app.db) as uow:
                 _, queued = await circles.create_mission(
-                    uow, noyau.person.id, circle.id, "Grand nettoyage", "", now + timedelta(days=7), 50, now=now
+                    uow,
+                    noyau.person.id,
+                    circle.id,
+                    "Grand nettoyage",
+                    "",
+                    now + timedelta(days=7),
+                    50,
+                    now=now,
                 )
             assert queued == recipients, queued
             t0 = time.monotonic()
@@ -303,7 +313,9 @@ async def bench_broadcast(workdir: Path, recipients: int, rate: float) -> tuple[
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--gentle", type=float, default=20.0, help="updates/s for the latency figures")
     parser.add_argument("--recipients", type=int, default=10_000)
@@ -315,7 +327,9 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="lte-bench-") as tmp:
         workdir = Path(tmp)
-        updates, bot_s, kinds, gentle_kinds, bot_lat = await bench_bot(workdir, args.residents, args.gentle, rng)
+        updates, bot_s, kinds, gentle_kinds, bot_lat = await bench_bot(
+            workdir, args.residents, args.gentle, rng
+        )
         bot_rate = updates / bot_s
         print(f"bot:  {args.residents} residents (onboarded beforehand), {updates} updates in {bot_s:.2f}s "
               f"= {bot_rate:.0f} updates/s")  # fmt: skip

@@ -172,6 +172,7 @@ class MatrixSender:
             if created:
                 raise Unreachable(str(exc)) from exc
             # The bot is no longer in their room (they left it, and so did the bot): invite them once more.
+            log.info("matrix: a person's direct room is closed to the bot; inviting them into a new one")
             room_id = await self.create_room(mxid)
             try:
                 await self.send(room_id, msg, outgoing)

@@ -161,29 +161,35 @@ class TelegramChannel:
         try:
             await self.application.initialize()
         except InvalidToken:
-            raise ConfigError("LTE_TELEGRAM_TOKEN: refused by the Bot API (getMe answered Unauthorized)") from None
-        self.username = self.application.bot.username
-        async with UnitOfWork(self.app.db) as uow:
-            await uow.kv.set(links.USERNAME_KEY, self.username)
-        await self.publish_commands()
-        await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            poll_interval=0,
-            timeout=timedelta(seconds=self.poll_timeout),
-            allowed_updates=ALLOWED_UPDATES,
-            error_callback=self._on_poll_error,
-        )
-        self.dispatcher = self.app.add_dispatcher(
-            Dispatcher(
-                self.app.db,
-                self.sender,
-                clock=self.app.clock,
-                limiter=self.limiter,
-                per_recipient_interval=1.0,
+            raise ConfigError(
+                "LTE_TELEGRAM_TOKEN: refused by the Bot API (getMe answered Unauthorized)"
+            ) from None
+        try:
+            self.username = self.application.bot.username
+            async with UnitOfWork(self.app.db) as uow:
+                await uow.kv.set(links.USERNAME_KEY, self.username)
+            await self.publish_commands()
+            await self.application.start()
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                poll_interval=0,
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._on_poll_error,
             )
-        )
-        self.dispatcher.start()
+            self.dispatcher = self.app.add_dispatcher(
+                Dispatcher(
+                    self.app.db,
+                    self.sender,
+                    clock=self.app.clock,
+                    limiter=self.limiter,
+                    per_recipient_interval=1.0,
+                )
+            )
+            self.dispatcher.start()
+        except BaseException:
+            await self.stop()  # close what was opened; the caller sees the first error
+            raise
 
     async def stop(self) -> None:
         """Stop polling, finish the updates in hand, stop the outbox sender, close the connections."""

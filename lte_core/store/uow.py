@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from .circles import CircleRepo, MissionRepo
@@ -33,7 +34,12 @@ class UnitOfWork:
         try:
             await conn.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self.db.lock.release()
+            # Cancelled after the statement ran: do not leave the transaction open behind us.
+            try:
+                if conn.in_transaction:
+                    await asyncio.shield(conn.rollback())
+            finally:
+                self.db.lock.release()
             raise
         self.people = PeopleRepo(conn)
         self.themes = ThemeRepo(conn)
@@ -49,10 +55,15 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        conn = self.db.conn
         try:
             if exc_type is None:
-                await self.db.conn.commit()
+                await conn.commit()
             else:
-                await self.db.conn.rollback()
+                await conn.rollback()
+        except BaseException:
+            if conn.in_transaction:
+                await asyncio.shield(conn.rollback())
+            raise
         finally:
             self.db.lock.release()

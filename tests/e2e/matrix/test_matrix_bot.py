@@ -1,5 +1,6 @@
 """The Matrix bot end to end: the real MatrixChannel (matrix-nio) against a real Synapse, residents
-being other matrix-nio clients. Nothing is mocked; every wait is on a sync, never on a clock."""
+being other matrix-nio clients. Nothing is mocked; waits are for what a sync brings (or, for the
+bot's inner state, short looks until it holds), never fixed sleeps."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from markupsafe import Markup
+from nio import RoomCreateResponse
 
 from bots.matrix.render import png_size
 from bots.matrix.rooms import ENCRYPTED_NOTICE
@@ -208,12 +211,16 @@ async def test_a_person_who_left_is_invited_again(synapse: Synapse, bot: Bot) ->
         await member.client.room_leave(first_room)
         # The bot, alone, leaves too and forgets the room as the member's.
         store = bot.channel.store
-        await eventually(lambda: store.known_dm_rooms().get(member.user_id) is None)
+        path = f"/_synapse/admin/v1/rooms/{quote(first_room)}/members"
+        await eventually(
+            lambda: bot.user_id not in synapse.request("GET", path, token=synapse.admin_token)["members"]
+        )
+        assert store.known_dm_rooms().get(member.user_id) is None
 
-        # A room the bot is not in (a restored backup, say): sending there is refused, so the
-        # bot invites the member into a new room, once.
-        elsewhere = await bot.channel.client.room_create(name="not a direct room")
-        await bot.channel.client.room_leave(elsewhere.room_id)
+        # A room the bot is not in (a restored backup, say): sending there is refused
+        # (M_FORBIDDEN), so the bot invites the member into a new room, once.
+        elsewhere = await member.client.room_create(name="without the bot")
+        assert isinstance(elsewhere, RoomCreateResponse), elsewhere
         await store.set_dm_room(member.user_id, elsewhere.room_id)
         await new_mission(bot, [member.user_id], "Second mission")
         await member.wait_for(lambda: member.room_id != first_room)

@@ -58,7 +58,14 @@ async def create_mission(bot: Bot, circle_id: int) -> int:
     async with bot.uow() as uow:
         noyau = await people.identify(uow, "telegram", str(NOYAU), now=now)
         mission, queued = await circles.create_mission(
-            uow, noyau.person.id, circle_id, "Tenir le stand", "Au marché", now + timedelta(days=3), 4, now=now
+            uow,
+            noyau.person.id,
+            circle_id,
+            "Tenir le stand",
+            "Au marché",
+            now + timedelta(days=3),
+            4,
+            now=now,
         )
     assert queued == len(MEMBERS)
     bot.app.wake_outbox()
