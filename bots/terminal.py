@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from dialogs.contract import ImageReply, Incoming, Outgoing, Reply, Text, to_plain
+from dialogs.contract import Choice, Event, ImageReply, Incoming, Outgoing, Reply, Text, to_plain
+from dialogs.engine import match_option
 from lte_core.outbox import deliver_now
 from lte_core.store import OutboxMessage
 
@@ -40,6 +41,8 @@ class Terminal:
         self.tty = out.isatty()
         self.images_dir = images_dir or Path.cwd()
         self.hint = locale_hint()
+        # The numbered list shown last (a question or a notification): what a typed number means.
+        self.shown: list[list[str]] = []
 
     def render(self, replies: list[Outgoing], *, prefix: str = "") -> None:
         for reply in replies:
@@ -49,6 +52,8 @@ class Terminal:
                 self.write(prefix + to_plain(reply.caption) + f"\n  [{path}]")
                 continue
             self.write(prefix + self.plain(reply))
+            if reply.options:
+                self.shown = [[o.token, o.label] for o in reply.options]
 
     def plain(self, reply: Reply) -> str:
         text = str(reply.text)
@@ -69,7 +74,9 @@ class Terminal:
         await deliver_now(self.app.db, CHANNEL, self.name, self.app.clock, deliver)
 
     async def say(self, text: str) -> None:
-        replies = await self.app.engine.handle(Incoming(CHANNEL, self.name, Text(text), self.hint, self.name))
+        token = match_option(text, self.shown) if not text.lstrip().startswith("/") else None
+        event: Event = Choice(token) if token else Text(text)
+        replies = await self.app.engine.handle(Incoming(CHANNEL, self.name, event, self.hint, self.name))
         self.render(replies)
         await self.show_outbox()
 
