@@ -32,11 +32,12 @@ from lte_core.services import assets
 from ..cards import need_line
 from ..context import Ctx
 from ..contract import Option, Text
+from ..themes import DONE, ask_theme_toggle, toggled
 from ..tr import ASSET_KIND_LABELS, N_
 from .base import Flow, Picked, StepEvent, not_expected
 
 SKIP = "skip"
-DONE = "done"
+
 SEND = "send"
 CANCEL = "cancel"
 EDITS = {
@@ -97,15 +98,12 @@ class OfferFlow(Flow):
         )
 
     async def ask_themes(self, ctx: Ctx) -> None:
-        chosen = set(ctx.data.get("themes", []))
-        options = [
-            (t.code, ("✓ " if t.code in chosen else "") + t.label(ctx.tr.locale)) for t in await ctx.themes()
-        ]
-        options.append((DONE, ctx.tr.plain("Done")))
-        text = ctx._("Which themes could it serve? Choose as many as you like, then “Done”.")
-        if chosen:
-            text += Markup("\n") + ctx.tr.ngettext("{n} theme chosen.", "{n} themes chosen.", len(chosen))
-        ctx.ask("themes", text, options)
+        await ask_theme_toggle(
+            ctx,
+            "themes",
+            ctx._("Which themes could it serve? Choose as many as you like, then “Done”."),
+            ctx.data.get("themes", []),
+        )
 
     def ask_availability(self, ctx: Ctx) -> None:
         ctx.ask(
@@ -198,10 +196,7 @@ class OfferFlow(Flow):
         codes = {t.code for t in await ctx.themes()}
         if value not in codes:
             return not_expected(ctx, event)
-        chosen = [c for c in ctx.data.get("themes", []) if c != value]
-        if len(chosen) == len(ctx.data.get("themes", [])):
-            chosen.append(value)
-        ctx.data["themes"] = chosen
+        ctx.data["themes"] = toggled(ctx.data.get("themes", []), value)
         await self.ask_themes(ctx)
 
     async def on_confirm(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:

@@ -15,17 +15,15 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from markupsafe import Markup
-
 from lte_core.services import people
 from lte_core.services._common import person_of
 
 from ..context import Ctx
 from ..contract import Text
+from ..themes import DONE, ask_theme_toggle, toggled
 from .base import Flow, Picked, StepEvent
 
 SKIP = "skip"
-DONE = "done"
 
 
 class OnboardingFlow(Flow):
@@ -78,15 +76,12 @@ class OnboardingFlow(Flow):
         )
 
     async def ask_interests(self, ctx: Ctx) -> None:
-        chosen = set(ctx.person.interests)
-        options = [
-            (t.code, ("✓ " if t.code in chosen else "") + t.label(ctx.tr.locale)) for t in await ctx.themes()
-        ]
-        options.append((DONE, ctx.tr.plain("Done")))
-        text = ctx._("What are you interested in? Choose as many themes as you like, then “Done”.")
-        if chosen:
-            text += Markup("\n") + ctx.tr.ngettext("{n} theme chosen.", "{n} themes chosen.", len(chosen))
-        ctx.ask("interests", text, options)
+        await ask_theme_toggle(
+            ctx,
+            "interests",
+            ctx._("What are you interested in? Choose as many themes as you like, then “Done”."),
+            ctx.person.interests,
+        )
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
         value = event.value if isinstance(event, Picked) else None
@@ -129,9 +124,7 @@ class OnboardingFlow(Flow):
             codes = {t.code for t in await ctx.themes()}
             if value in codes:
                 person = await person_of(ctx.uow, ctx.person.id)
-                chosen = [c for c in person.interests if c != value]
-                if len(chosen) == len(person.interests):
-                    chosen.append(value)
+                chosen = toggled(person.interests, value)
                 ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
             return await self.ask_interests(ctx)
         return self.ask_language(ctx)

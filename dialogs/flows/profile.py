@@ -26,10 +26,11 @@ from lte_core.services._common import person_of
 
 from ..context import Ctx
 from ..contract import Text
+from ..themes import DONE, ask_theme_toggle, toggled
 from .base import Flow, Picked, StepEvent, not_expected
 
 BACK = "back"
-DONE = "done"
+
 CLEAR = "clear"
 LANGUAGES = {"fr": "Français", "en": "English"}  # each language by its own name, never translated
 
@@ -68,15 +69,12 @@ class ProfileFlow(Flow):
         )
 
     async def ask_interests(self, ctx: Ctx) -> None:
-        chosen = set(ctx.person.interests)
-        options = [
-            (t.code, ("✓ " if t.code in chosen else "") + t.label(ctx.tr.locale)) for t in await ctx.themes()
-        ]
-        options.append((DONE, ctx.tr.plain("Done")))
-        text = ctx._("Press a theme to add it or take it away, then “Done”.")
-        if chosen:
-            text += Markup("\n") + ctx.tr.ngettext("{n} theme chosen.", "{n} themes chosen.", len(chosen))
-        ctx.ask("interests", text, options)
+        await ask_theme_toggle(
+            ctx,
+            "interests",
+            ctx._("Press a theme to add it or take it away, then “Done”."),
+            ctx.person.interests,
+        )
 
     async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
         value = event.value if isinstance(event, Picked) else None
@@ -110,9 +108,7 @@ class ProfileFlow(Flow):
             if value not in codes:
                 return not_expected(ctx, event)
             person = await person_of(ctx.uow, ctx.person.id)
-            chosen = [c for c in person.interests if c != value]
-            if len(chosen) == len(person.interests):
-                chosen.append(value)
+            chosen = toggled(person.interests, value)
             ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
             return await self.ask_interests(ctx)
         await self.show(ctx)
