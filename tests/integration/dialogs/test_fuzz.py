@@ -47,6 +47,10 @@ def sentences(locale_from: str, locale_to: str) -> list[str]:
         source = read_po(fh)
     with open(ROOT / "locales" / locale_to / "LC_MESSAGES" / "messages.po", "rb") as fh:
         target = read_po(fh)
+    # A piece that the other language also uses (a proper noun, a place) proves nothing.
+    theirs_all = " ".join(
+        to_plain(str(s)) for m in target for s in (m.string if isinstance(m.string, tuple) else (m.string,)) if s
+    )
     found = []
     for message in source:
         if not message.id or isinstance(message.id, tuple):
@@ -56,7 +60,7 @@ def sentences(locale_from: str, locale_to: str) -> list[str]:
             continue
         for piece in re.split(r"\{[^}]*\}|<[^>]*>", str(mine)):
             piece = to_plain(piece).strip()
-            if len(piece) >= 18:
+            if len(piece) >= 18 and piece not in theirs_all:
                 found.append(piece)
     return found
 
