@@ -37,11 +37,11 @@ catalogs: $(STAMP)
 
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F pyproject.toml -k plain -k N_ -o locales/messages.pot \
-		--project=lte-bot --copyright-holder="Le Territoire Exemplaire" --no-location --sort-output \
+		--project=lte-bot --copyright-holder="Le Territoire Exemplaire" --no-location --sort-output --width 100 \
 		lte_core dialogs bots
 
 update-catalogs: extract
-	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching -i locales/messages.pot -d locales -D messages
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --width 100 -i locales/messages.pot -d locales -D messages
 	$(BIN)/python scripts/fill_en_catalog.py locales/en/LC_MESSAGES/messages.po
 
 lint: $(STAMP)

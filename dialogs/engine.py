@@ -51,6 +51,10 @@ class Engine:
         settings: Settings,
         clock: Clock | None = None,
         on_outbox: Callable[[], None] | None = None,
+        *,
+        flood_burst: int = 100,
+        flood_rate: float = 5.0,
+        flood_queue: int = 300,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -58,6 +62,10 @@ class Engine:
         self.on_outbox = on_outbox
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiting: dict[tuple[str, str], int] = {}
+        # Inbound floods (DESIGN §8): a person may send `flood_burst` messages at once, then
+        # `flood_rate` a second; beyond `flood_queue` waiting, they are asked to wait and resend.
+        self.flood_burst, self.flood_rate, self.flood_queue = flood_burst, flood_rate, flood_queue
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
 
     def tr(self, locale: str) -> Tr:
         return Tr(locale, self.settings.tz)
@@ -70,13 +78,32 @@ class Engine:
             lock = self._locks[key] = asyncio.Lock()
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
+            if self._waiting[key] > self.flood_queue:
+                tr = self.tr(people.pick_locale(incoming.locale_hint, self.settings.default_locale))
+                return [Reply(tr._("You are sending messages faster than I can read them. Please wait a "
+                                   "moment, then send this one again."))]
             async with lock:
+                await self._throttle(key)
                 return await self._handle(incoming)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def _throttle(self, key: tuple[str, str]) -> None:
+        """Token bucket per person: a burst passes at once, a flood is slowed to the rate."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        tokens, stamp = self._buckets.get(key, (float(self.flood_burst), now))
+        tokens = min(float(self.flood_burst), tokens + (now - stamp) * self.flood_rate)
+        if tokens < 1:
+            await asyncio.sleep((1 - tokens) / self.flood_rate)
+            now, tokens = loop.time(), 1.0
+        self._buckets[key] = (tokens - 1, now)
+        if len(self._buckets) > 10_000:  # forget people whose bucket is full again
+            horizon = now - self.flood_burst / self.flood_rate
+            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > horizon}
 
     async def _handle(self, incoming: Incoming) -> list[Outgoing]:
         locale = people.pick_locale(incoming.locale_hint, self.settings.default_locale)
