@@ -80,8 +80,14 @@ class Engine:
         try:
             if self._waiting[key] > self.flood_queue:
                 tr = self.tr(people.pick_locale(incoming.locale_hint, self.settings.default_locale))
-                return [Reply(tr._("You are sending messages faster than I can read them. Please wait a "
-                                   "moment, then send this one again."))]
+                return [
+                    Reply(
+                        tr._(
+                            "You are sending messages faster than I can read them. Please wait a "
+                            "moment, then send this one again."
+                        )
+                    )
+                ]
             async with lock:
                 await self._throttle(key)
                 return await self._handle(incoming)

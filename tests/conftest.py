@@ -23,7 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def compiled_catalogs() -> None:
     """Compile the .po catalogs to .mo, as the build does (the .mo files are not committed)."""
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "locales"), "-D", "messages"],
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(ROOT / "locales"),
+            "-D",
+            "messages",
+        ],
         check=True,
         capture_output=True,
     )

@@ -110,7 +110,9 @@ class HelpFlow(Flow):
         if who.is_sorter:
             rows.append(("tri", "sort", ctx.tr.plain("sort the needs waiting in the queue")))
         if who.is_noyau:
-            rows.append(("qr", "qr", ctx.tr.plain("a poster's QR code: /qr need B-12, circle 3 or mission 5")))
+            rows.append(
+                ("qr", "qr", ctx.tr.plain("a poster's QR code: /qr need B-12, circle 3 or mission 5"))
+            )
         rows.append(("annuler", "cancel", ctx.tr.plain("stop what you are doing")))
         for fr_name, en_name, what in rows:
             lines.append(ctx._("/{command} — {what}", command=fr_name if fr else en_name, what=what))

@@ -240,7 +240,9 @@ class DialogStateRepo:
         self.conn = conn
 
     async def get(self, identity_id: int) -> DialogState | None:
-        rows = await self.conn.execute_fetchall("SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,))
+        rows = await self.conn.execute_fetchall(
+            "SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,)
+        )
         r = next(iter(rows), None)
         return DialogState(r["flow"], r["step"], json.loads(r["data"]), r["nonce"]) if r else None
 

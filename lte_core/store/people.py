@@ -103,7 +103,9 @@ class PeopleRepo:
         )
 
     async def roles(self, person_id: int) -> frozenset[Role]:
-        rows = await self.conn.execute_fetchall("SELECT role FROM person_roles WHERE person_id = ?", (person_id,))
+        rows = await self.conn.execute_fetchall(
+            "SELECT role FROM person_roles WHERE person_id = ?", (person_id,)
+        )
         return frozenset(Role(r[0]) for r in rows)
 
     async def grant(self, person_id: int, role: Role, now: datetime, by: str | None = None) -> bool:

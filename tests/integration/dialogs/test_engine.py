@@ -15,8 +15,9 @@ def said(replies: list[object]) -> str:
     return "\n".join(to_plain(r.text) for r in replies if isinstance(r, Reply))
 
 
-async def test_one_persons_messages_are_answered_in_order(db: Database, settings: Settings,
-                                                          clock: FixedClock) -> None:
+async def test_one_persons_messages_are_answered_in_order(
+    db: Database, settings: Settings, clock: FixedClock
+) -> None:
     engine = Engine(db, settings, clock)
     await engine.handle(Incoming("terminal", "ada", Command("start"), "en"))
     inputs = [Incoming("terminal", "ada", Command("aide" if i % 2 else "menu"), "en") for i in range(20)]
@@ -25,8 +26,9 @@ async def test_one_persons_messages_are_answered_in_order(db: Database, settings
         assert ("/besoin" in said(replies)) == bool(i % 2)
 
 
-async def test_a_flood_is_slowed_and_beyond_the_queue_asked_to_wait(db: Database, settings: Settings,
-                                                                     clock: FixedClock) -> None:
+async def test_a_flood_is_slowed_and_beyond_the_queue_asked_to_wait(
+    db: Database, settings: Settings, clock: FixedClock
+) -> None:
     engine = Engine(db, settings, clock, flood_burst=3, flood_rate=20.0, flood_queue=8)
     loop = asyncio.get_running_loop()
     start = loop.time()

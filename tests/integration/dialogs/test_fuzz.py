@@ -49,7 +49,10 @@ def sentences(locale_from: str, locale_to: str) -> list[str]:
         target = read_po(fh)
     # A piece that the other language also uses (a proper noun, a place) proves nothing.
     theirs_all = " ".join(
-        to_plain(str(s)) for m in target for s in (m.string if isinstance(m.string, tuple) else (m.string,)) if s
+        to_plain(str(s))
+        for m in target
+        for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+        if s
     )
     found = []
     for message in source:
