@@ -109,43 +109,26 @@ class OutboxRepo:
 
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
         """Take due messages for sending: marked `sending` so a crash leaves them to be retried."""
-        async with self.conn.execute(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
-            " SELECT id FROM outbox WHERE channel = ? AND status = 'pending' AND not_before <= ?"
-            " ORDER BY priority, id LIMIT ?) RETURNING *",
-            (channel, to_iso(now), limit),
-        ) as cur:
-            rows = await cur.fetchall()
-        msgs = [
-            OutboxMessage(
-                r["dedup_key"],
-                r["channel"],
-                r["external_id"],
-                r["locale"],
-                r["kind"],
-                json.loads(r["params"]),
-                r["person_id"],
-                r["priority"],
-                r["id"],
-                r["attempts"],
-            )
-            for r in rows
-        ]
+        msgs = await self._claim("channel = ?", (channel,), now, limit)
         msgs.sort(key=lambda m: (m.priority, m.id))
         return msgs
 
     async def claim_for(self, channel: str, external_id: str, now: datetime) -> list[OutboxMessage]:
         """Take every due message of one recipient, oldest first."""
-        async with self.conn.execute(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
-            " SELECT id FROM outbox WHERE channel = ? AND external_id = ? AND status = 'pending'"
-            " AND not_before <= ?) RETURNING *",
-            (channel, external_id, to_iso(now)),
-        ) as cur:
-            rows = await cur.fetchall()
-        msgs = [_message(r) for r in rows]
+        msgs = await self._claim("channel = ? AND external_id = ?", (channel, external_id), now, -1)
         msgs.sort(key=lambda m: m.id)
         return msgs
+
+    async def _claim(
+        self, where: str, args: tuple[str, ...], now: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        async with self.conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
+            f" SELECT id FROM outbox WHERE {where} AND status = 'pending' AND not_before <= ?"
+            " ORDER BY priority, id LIMIT ?) RETURNING *",
+            (*args, to_iso(now), limit),
+        ) as cur:
+            return [_message(r) for r in await cur.fetchall()]
 
     async def defer(self, msg_id: int, at: datetime, error: str | None = None) -> None:
         """Put a claimed message back for later without counting an attempt (spacing, rate limits)."""
