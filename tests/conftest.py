@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, the engine on a fixed clock, compiled catalogs."""
+"""Shared fixtures: a real SQLite file per test, the engine on a fixed clock, compiled catalogs,
+and two people already onboarded (Alice and Bob) for the dialog tests."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from dialogs.engine import Engine
 from lte_core.clock import FixedClock
 from lte_core.config import Settings
 from lte_core.domain import DEFAULT_THEMES
 from lte_core.services import people
 from lte_core.store import Database, UnitOfWork
+from tests.support.chat import Person, onboard
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +58,20 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def settings() -> Settings:
     return Settings(admins=frozenset({"terminal:camille"}))
+
+
+@pytest.fixture
+def engine(db: Database, settings: Settings, clock: FixedClock) -> Engine:
+    return Engine(db, settings, clock)
+
+
+@pytest.fixture
+async def alice(engine: Engine) -> Person:
+    """Alice, onboarded in the terminal (buttons only)."""
+    return await onboard(Person(engine, "alice"), "Alice")
+
+
+@pytest.fixture
+async def bob(engine: Engine) -> Person:
+    """Bob, onboarded in the terminal (buttons only)."""
+    return await onboard(Person(engine, "bob"), "Bob")

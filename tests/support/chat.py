@@ -137,6 +137,17 @@ async def person_id(person: Person) -> int:
     return ident.person_id
 
 
+async def express_needs(person: Person, *texts: str, theme: str | None = None) -> None:
+    """Needs written straight through the service, as if this person had expressed them earlier."""
+    from lte_core.services import needs
+    from lte_core.store import UnitOfWork
+
+    pid = await person_id(person)
+    async with UnitOfWork(person.engine.db) as uow:
+        for text in texts:
+            await needs.express_need(uow, pid, text, now=person.engine.clock.now(), theme=theme)
+
+
 async def dialog_state(person: Person) -> tuple[str, str] | None:
     """(flow, step) where this person's conversation waits, or None when no flow is running."""
     from lte_core.store import UnitOfWork

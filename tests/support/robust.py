@@ -21,7 +21,15 @@ def said_n(person: Person, singular: str, plural: str, n: int, **params: Any) ->
     return to_plain(person.engine.tr("fr").ngettext(singular, plural, n, **params))
 
 
+def first(person: Person) -> str:
+    """What the first of the last replies said (the remark before the question asked again)."""
+    reply = person.last[0]
+    assert isinstance(reply, Reply), reply
+    return to_plain(reply.text)
+
+
 def question(person: Person) -> Reply:
+    """The last reply: the question the conversation waits on."""
     reply = person.last[-1]
     assert isinstance(reply, Reply), reply
     return reply

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
 
 from dialogs.engine import Engine
 from lte_core.services import needs
 from lte_core.store import Database, UnitOfWork
-from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def reopened() -> AsyncIterator[list[Database]]:
-    opened: list[Database] = []
-    yield opened
-    for database in opened:
-        await database.close()
-
-
-async def express(person: Person, *texts: str) -> None:
-    pid = await person_id(person)
-    async with UnitOfWork(person.engine.db) as uow:
-        for text in texts:
-            await needs.express_need(uow, pid, text, now=person.engine.clock.now(), theme="energie")
+from tests.support.chat import Person, dialog_state, express_needs, onboard, reopen
 
 
 def support_values(person: Person) -> list[str]:
@@ -41,7 +17,9 @@ def support_values(person: Person) -> list[str]:
 async def test_next_page_after_a_restart(engine: Engine, reopened: list[Database]) -> None:
     alice = await onboard(Person(engine, "alice"))
     bob = await onboard(Person(engine, "bob"), "Bob")
-    await express(alice, *(f"Panneaux solaires sur le bâtiment {i}" for i in range(1, 9)))
+    await express_needs(
+        alice, *(f"Panneaux solaires sur le bâtiment {i}" for i in range(1, 9)), theme="energie"
+    )
     await bob.command("besoins", "énergie")
     await bob.pick("s8")
     following = bob.option_for("next").token
@@ -57,7 +35,7 @@ async def test_next_page_after_a_restart(engine: Engine, reopened: list[Database
 
 async def test_many_people_support_at_once(engine: Engine, db: Database) -> None:
     alice = await onboard(Person(engine, "alice"))
-    await express(alice, "Une chaufferie bois collective")
+    await express_needs(alice, "Une chaufferie bois collective", theme="energie")
     crowd = [await onboard(Person(engine, f"p{i}"), f"P{i}") for i in range(8)]
     for person in crowd:
         await person.command("besoins")

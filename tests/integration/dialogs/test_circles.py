@@ -15,16 +15,6 @@ from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
 from tests.support.robust import bad_inputs, said
 
 
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: FixedClock) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def alice(engine: Engine) -> Person:
-    return await onboard(Person(engine, "alice"))
-
-
 async def make(
     db: Database, clock: FixedClock, kind: CircleKind, name: str, purpose: str, **kw: Any
 ) -> Circle:

@@ -20,11 +20,6 @@ Restart = Callable[..., Awaitable[Engine]]
 
 
 @pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
 async def restart() -> AsyncIterator[Restart]:
     """Stop the bot and start it again on the same file; the people talk to the new engine."""
     opened: list[Database] = []

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -21,23 +20,8 @@ SOON = datetime(2026, 12, 12, 17, 30, tzinfo=UTC)  # 18:30 in Paris
 
 
 @pytest.fixture
-def engine(db: Database, settings: Any, clock: FixedClock) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
 async def coord(engine: Engine) -> Person:
     return await onboard(Person(engine, "coord"), "Claude")
-
-
-@pytest.fixture
-async def alice(engine: Engine) -> Person:
-    return await onboard(Person(engine, "alice"), "Alice")
-
-
-@pytest.fixture
-async def bob(engine: Engine) -> Person:
-    return await onboard(Person(engine, "bob"), "Bob")
 
 
 @pytest.fixture

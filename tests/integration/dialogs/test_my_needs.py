@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
-
 from dialogs.contract import Reply, to_plain
 from dialogs.engine import Engine
 from lte_core.domain import NeedStatus
 from lte_core.services import needs
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def reopened() -> AsyncIterator[list[Database]]:
-    opened: list[Database] = []
-    yield opened
-    for database in opened:
-        await database.close()
 
 
 async def test_withdraw_across_a_restart_and_the_supporters_are_told(

@@ -3,10 +3,6 @@ matches, whose authors and carriers hear of it through the outbox."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from dialogs.engine import Engine
 from lte_core.clock import FixedClock
 from lte_core.domain import Asset, AssetKind, CircleKind, Need
@@ -14,21 +10,6 @@ from lte_core.services import assets, circles, needs
 from lte_core.store import Database, OutboxMessage, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
 from tests.support.robust import bad_inputs, said, said_n
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: FixedClock) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def alice(engine: Engine) -> Person:
-    return await onboard(Person(engine, "alice"), "Alice")
-
-
-@pytest.fixture
-async def bob(engine: Engine) -> Person:
-    return await onboard(Person(engine, "bob"), "Bob")
 
 
 async def express(

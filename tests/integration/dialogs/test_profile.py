@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
-
 from dialogs.engine import Engine
 from lte_core.services._common import person_of
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def reopened() -> AsyncIterator[list[Database]]:
-    opened: list[Database] = []
-    yield opened
-    for database in opened:
-        await database.close()
 
 
 async def test_interests_and_name_across_restarts(engine: Engine, reopened: list[Database]) -> None:

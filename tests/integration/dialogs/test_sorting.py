@@ -3,8 +3,6 @@ move telling the author, the carrier and the supporters through the outbox, each
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from dialogs.contract import Reply
@@ -21,19 +19,9 @@ S = NeedStatus
 
 
 @pytest.fixture
-def engine(db: Database, settings: Any, clock: FixedClock) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
 async def camille(engine: Engine) -> Person:
     """In the noyau (LTE_ADMINS)."""
     return await onboard(Person(engine, "camille"), "Camille")
-
-
-@pytest.fixture
-async def alice(engine: Engine) -> Person:
-    return await onboard(Person(engine, "alice"), "Alice")
 
 
 @pytest.fixture

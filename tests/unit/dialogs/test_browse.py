@@ -6,52 +6,19 @@ from typing import Any
 
 import pytest
 
-from dialogs.contract import Reply, Unreadable, to_plain
+from dialogs.contract import Unreadable, to_plain
 from dialogs.engine import Engine
 from dialogs.flows.browse import find_theme
 from dialogs.refusals import describe
 from lte_core.domain import DEFAULT_THEMES, Invalid, Need
 from lte_core.services import needs
 from lte_core.store import Database, UnitOfWork
-from tests.support.chat import Person, dialog_state, onboard, person_id
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def alice(engine: Engine) -> Person:
-    return await onboard(Person(engine, "alice"))
-
-
-@pytest.fixture
-async def bob(engine: Engine) -> Person:
-    return await onboard(Person(engine, "bob"), "Bob")
+from tests.support.chat import Person, dialog_state, express_needs, person_id
+from tests.support.robust import first, question
 
 
 def said(engine: Engine, msgid: str, **params: Any) -> str:
     return to_plain(engine.tr("fr")._(msgid, **params))
-
-
-def first(person: Person) -> str:
-    reply = person.last[0]
-    assert isinstance(reply, Reply)
-    return to_plain(reply.text)
-
-
-def question(person: Person) -> Reply:
-    reply = person.last[-1]
-    assert isinstance(reply, Reply)
-    return reply
-
-
-async def express(person: Person, *texts: str, theme: str | None = None) -> None:
-    pid = await person_id(person)
-    async with UnitOfWork(person.engine.db) as uow:
-        for text in texts:
-            await needs.express_need(uow, pid, text, now=person.engine.clock.now(), theme=theme)
 
 
 async def need(db: Database, need_id: int) -> Need:
@@ -69,7 +36,7 @@ async def test_nothing_to_browse_yet(bob: Person) -> None:
 
 
 async def test_pages_of_five_newest_first(alice: Person, bob: Person) -> None:
-    await express(alice, *(f"Besoin numéro {i}" for i in range(1, 13)))
+    await express_needs(alice, *(f"Besoin numéro {i}" for i in range(1, 13)))
     await bob.command("besoins")
     assert support_values(bob) == ["s12", "s11", "s10", "s9", "s8"]
     assert bob.values[5:] == ["next", "theme", "done", "g.cmd.express"]
@@ -86,7 +53,7 @@ async def test_pages_of_five_newest_first(alice: Person, bob: Person) -> None:
 async def test_one_press_supports_and_the_page_comes_back_updated(
     alice: Person, bob: Person, db: Database
 ) -> None:
-    await express(alice, "Un jardin partagé", "Une navette")
+    await express_needs(alice, "Un jardin partagé", "Une navette")
     await bob.command("needs")
     tr = bob.engine.tr("fr")
     one = to_plain(tr.ngettext("({n} support)", "({n} supports)", 1))
@@ -102,16 +69,16 @@ async def test_one_press_supports_and_the_page_comes_back_updated(
 
 
 async def test_ones_own_needs_have_no_support_button(alice: Person, bob: Person) -> None:
-    await express(alice, "Un jardin partagé")
-    await express(bob, "Un atelier vélo")
+    await express_needs(alice, "Un jardin partagé")
+    await express_needs(bob, "Un atelier vélo")
     await alice.command("besoins")
     assert support_values(alice) == ["s2"] and "B-1" in alice.text
 
 
 @pytest.mark.parametrize("typed", ["mobilite", "Mobilité", "MOBILITÉ", "mobility", "mobil"])
 async def test_a_theme_given_with_the_command(alice: Person, bob: Person, typed: str) -> None:
-    await express(alice, "Une navette vers la gare", theme="mobilite")
-    await express(alice, "Un jardin partagé", theme="alimentation")
+    await express_needs(alice, "Une navette vers la gare", theme="mobilite")
+    await express_needs(alice, "Un jardin partagé", theme="alimentation")
     await bob.command("besoins", typed)
     assert support_values(bob) == ["s1"]
     assert "all" not in bob.values and "*" in bob.values  # "All themes" instead of "Choose a theme"
@@ -122,7 +89,7 @@ async def test_a_theme_given_with_the_command(alice: Person, bob: Person, typed:
 async def test_an_unknown_theme_is_said_and_the_themes_listed(
     alice: Person, bob: Person, engine: Engine
 ) -> None:
-    await express(alice, "Une navette", theme="mobilite")
+    await express_needs(alice, "Une navette", theme="mobilite")
     await bob.send("/besoins <b>zzz</b>")
     assert first(bob) == said(engine, "I don't know the theme “{theme}”.", theme="<b>zzz</b>")
     assert "&lt;b&gt;zzz" in bob.markup
@@ -132,8 +99,8 @@ async def test_an_unknown_theme_is_said_and_the_themes_listed(
 
 
 async def test_choose_a_theme_from_the_page(alice: Person, bob: Person) -> None:
-    await express(alice, "Une navette", theme="mobilite")
-    await express(alice, "De l'eau potable", theme="eau")
+    await express_needs(alice, "Une navette", theme="mobilite")
+    await express_needs(alice, "De l'eau potable", theme="eau")
     await bob.command("besoins")
     await bob.pick("theme")
     assert await dialog_state(bob) == ("browse", "theme")
@@ -144,7 +111,7 @@ async def test_choose_a_theme_from_the_page(alice: Person, bob: Person) -> None:
 
 
 async def test_an_empty_theme_offers_the_others(alice: Person, bob: Person) -> None:
-    await express(alice, "Une navette", theme="mobilite")
+    await express_needs(alice, "Une navette", theme="mobilite")
     await bob.command("besoins", "habitat")
     assert bob.values == ["*", "theme", "g.cmd.express"]
     await bob.pick("*")
@@ -154,7 +121,7 @@ async def test_an_empty_theme_offers_the_others(alice: Person, bob: Person) -> N
 async def test_a_stale_page_token_after_a_support(
     alice: Person, bob: Person, engine: Engine, db: Database
 ) -> None:
-    await express(alice, "Un jardin partagé")
+    await express_needs(alice, "Un jardin partagé")
     await bob.command("besoins")
     stale = bob.option_for("s1").token
     await bob.pick("s1")
@@ -165,7 +132,7 @@ async def test_a_stale_page_token_after_a_support(
 
 
 async def test_a_need_closed_meanwhile(alice: Person, bob: Person, engine: Engine, db: Database) -> None:
-    await express(alice, "Un jardin partagé", "Une navette")
+    await express_needs(alice, "Un jardin partagé", "Une navette")
     await bob.command("besoins")
     alice_id = await person_id(alice)
     async with UnitOfWork(db) as uow:
@@ -181,7 +148,7 @@ async def test_a_need_closed_meanwhile(alice: Person, bob: Person, engine: Engin
 async def test_a_page_emptied_meanwhile_shows_the_last_page(
     alice: Person, bob: Person, engine: Engine
 ) -> None:
-    await express(alice, *(f"Besoin {i}" for i in range(1, 7)))
+    await express_needs(alice, *(f"Besoin {i}" for i in range(1, 7)))
     await bob.command("besoins")
     await bob.pick("next")
     assert support_values(bob) == ["s1"]
@@ -193,7 +160,7 @@ async def test_a_page_emptied_meanwhile_shows_the_last_page(
 
 
 async def test_done_goes_back_to_the_menu(alice: Person, bob: Person) -> None:
-    await express(alice, "Un jardin partagé")
+    await express_needs(alice, "Un jardin partagé")
     await bob.command("besoins")
     await bob.pick("done")
     assert await dialog_state(bob) is None and "g.cmd.my_needs" in bob.values
@@ -201,7 +168,7 @@ async def test_done_goes_back_to_the_menu(alice: Person, bob: Person) -> None:
 
 @pytest.mark.parametrize("where", ["page", "theme"])
 async def test_bad_inputs(alice: Person, bob: Person, engine: Engine, db: Database, where: str) -> None:
-    await express(alice, "Un jardin partagé")
+    await express_needs(alice, "Un jardin partagé")
     await bob.command("profil")
     foreign = bob.option_for("place").token
     await bob.command("besoins")

@@ -13,14 +13,10 @@ from lte_core.domain import Invalid, Need, NeedStatus
 from lte_core.services import needs
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id
+from tests.support.robust import first, question
 
 TELEGRAM = frozenset({CAN_BUTTONS, CAN_LOCATION, CAN_PHOTO})
 RECAP = ["send", "edit_text", "edit_theme", "edit_place", "cancel"]
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
 
 
 @pytest.fixture
@@ -29,31 +25,12 @@ async def alice(engine: Engine) -> Person:
     return await onboard(Person(engine, "alice", capabilities=TELEGRAM))
 
 
-@pytest.fixture
-async def bob(engine: Engine) -> Person:
-    """In the terminal: buttons only."""
-    return await onboard(Person(engine, "bob"), "Bob")
-
-
 def said(engine: Engine, msgid: str, **params: Any) -> str:
     return to_plain(engine.tr("fr")._(msgid, **params))
 
 
 def refusal(engine: Engine, code: str, **params: Any) -> str:
     return to_plain(describe(engine.tr("fr"), Invalid(code, **params)))
-
-
-def first(person: Person) -> str:
-    """What the first of the last replies said (the remark before the question asked again)."""
-    reply = person.last[0]
-    assert isinstance(reply, Reply)
-    return to_plain(reply.text)
-
-
-def question(person: Person) -> Reply:
-    reply = person.last[-1]
-    assert isinstance(reply, Reply)
-    return reply
 
 
 async def needs_of(person: Person) -> list[Need]:

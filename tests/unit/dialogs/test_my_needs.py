@@ -6,52 +6,24 @@ from typing import Any
 
 import pytest
 
-from dialogs.contract import CAN_BUTTONS, CAN_PHOTO, Reply, Unreadable, to_plain
+from dialogs.contract import CAN_BUTTONS, CAN_PHOTO, Unreadable, to_plain
 from dialogs.engine import Engine
 from dialogs.refusals import describe
 from lte_core.domain import Invalid, Need, NeedStatus
 from lte_core.services import needs
 from lte_core.store import Database, UnitOfWork
-from tests.support.chat import Person, dialog_state, onboard, person_id
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
+from tests.support.chat import Person, dialog_state, express_needs, onboard, person_id
+from tests.support.robust import first, question
 
 
 @pytest.fixture
 async def alice(engine: Engine) -> Person:
+    """Unlike the shared Alice, on a channel that also sends photos."""
     return await onboard(Person(engine, "alice", capabilities=frozenset({CAN_BUTTONS, CAN_PHOTO})))
-
-
-@pytest.fixture
-async def bob(engine: Engine) -> Person:
-    return await onboard(Person(engine, "bob"), "Bob")
 
 
 def said(engine: Engine, msgid: str, **params: Any) -> str:
     return to_plain(engine.tr("fr")._(msgid, **params))
-
-
-def first(person: Person) -> str:
-    reply = person.last[0]
-    assert isinstance(reply, Reply)
-    return to_plain(reply.text)
-
-
-def question(person: Person) -> Reply:
-    reply = person.last[-1]
-    assert isinstance(reply, Reply)
-    return reply
-
-
-async def express(person: Person, *texts: str) -> None:
-    """Needs written straight through the service, as if expressed earlier."""
-    pid = await person_id(person)
-    async with UnitOfWork(person.engine.db) as uow:
-        for text in texts:
-            await needs.express_need(uow, pid, text, now=person.engine.clock.now())
 
 
 async def need(db: Database, need_id: int) -> Need:
@@ -73,7 +45,7 @@ async def test_no_need_yet_offers_to_express_one(bob: Person) -> None:
 
 
 async def test_the_list_then_a_card_with_its_history(alice: Person, bob: Person, db: Database) -> None:
-    await express(alice, "Un jardin partagé", "Une <b>navette</b> vers la gare")
+    await express_needs(alice, "Un jardin partagé", "Une <b>navette</b> vers la gare")
     bob_id = await person_id(bob)
     async with UnitOfWork(db) as uow:
         await needs.support_need(uow, bob_id, 2, alice.engine.clock.now())
@@ -96,7 +68,7 @@ async def test_the_list_then_a_card_with_its_history(alice: Person, bob: Person,
 async def test_withdraw_asks_first_then_tells_the_supporters(
     alice: Person, bob: Person, db: Database
 ) -> None:
-    await express(alice, "Un abri de bus")
+    await express_needs(alice, "Un abri de bus")
     bob_id = await person_id(bob)
     async with UnitOfWork(db) as uow:
         await needs.support_need(uow, bob_id, 1, alice.engine.clock.now())
@@ -121,7 +93,7 @@ async def test_withdraw_asks_first_then_tells_the_supporters(
 
 
 async def test_carry_then_stop_carrying_ones_own_need(alice: Person, db: Database) -> None:
-    await express(alice, "Des composteurs")
+    await express_needs(alice, "Des composteurs")
     await alice.command("mesbesoins")
     await alice.pick("n1")
     await alice.pick("carry")
@@ -133,7 +105,7 @@ async def test_carry_then_stop_carrying_ones_own_need(alice: Person, db: Databas
 
 
 async def test_the_needs_one_carries_are_listed_too(alice: Person, bob: Person, db: Database) -> None:
-    await express(alice, "Une salle pour les associations")
+    await express_needs(alice, "Une salle pour les associations")
     bob_id = await person_id(bob)
     async with UnitOfWork(db) as uow:
         await needs.carry_need(uow, bob_id, 1, bob.engine.clock.now())
@@ -151,7 +123,7 @@ async def test_the_needs_one_carries_are_listed_too(alice: Person, bob: Person, 
 async def test_a_need_carried_by_someone_else_cannot_be_carried(
     alice: Person, bob: Person, db: Database
 ) -> None:
-    await express(alice, "Une cabane à livres")
+    await express_needs(alice, "Une cabane à livres")
     await alice.command("mesbesoins")
     await alice.pick("n1")
     asked = question(alice)
@@ -166,7 +138,7 @@ async def test_a_need_carried_by_someone_else_cannot_be_carried(
 async def test_withdrawn_meanwhile_the_refusal_is_explained(
     alice: Person, db: Database, engine: Engine
 ) -> None:
-    await express(alice, "Un four à pain")
+    await express_needs(alice, "Un four à pain")
     await alice.command("mesbesoins")
     await alice.pick("n1")
     await alice.pick("withdraw")
@@ -184,7 +156,7 @@ async def test_withdrawn_meanwhile_the_refusal_is_explained(
 
 
 async def test_pages_of_eight(alice: Person) -> None:
-    await express(alice, *(f"Besoin numéro {i}" for i in range(1, 11)))
+    await express_needs(alice, *(f"Besoin numéro {i}" for i in range(1, 11)))
     await alice.command("mesbesoins")
     assert alice.values == [f"n{i}" for i in range(10, 2, -1)] + ["next", "done", "g.cmd.express"]
     await alice.pick("next")
@@ -194,7 +166,7 @@ async def test_pages_of_eight(alice: Person) -> None:
 
 
 async def test_done_goes_back_to_the_menu(alice: Person) -> None:
-    await express(alice, "Un lavoir")
+    await express_needs(alice, "Un lavoir")
     await alice.command("mesbesoins")
     await alice.pick("done")
     assert await dialog_state(alice) is None and "g.cmd.express" in alice.values
@@ -202,7 +174,7 @@ async def test_done_goes_back_to_the_menu(alice: Person) -> None:
 
 @pytest.mark.parametrize("where", ["list", "need", "confirm_withdraw"])
 async def test_bad_inputs_at_each_step(alice: Person, bob: Person, engine: Engine, where: str) -> None:
-    await express(alice, "Un city-stade")
+    await express_needs(alice, "Un city-stade")
     await bob.command("profil")
     foreign = bob.option_for("place").token
     await alice.command("mesbesoins")

@@ -8,28 +8,19 @@ from typing import Any
 
 import pytest
 
-from dialogs.contract import Reply, Unreadable, to_plain
+from dialogs.contract import Unreadable, to_plain
 from dialogs.engine import Engine
 from dialogs.refusals import describe
 from lte_core import i18n
 from lte_core.domain import Invalid
 from lte_core.domain import Person as Someone
 from lte_core.services._common import person_of
-from lte_core.store import Database, UnitOfWork
+from lte_core.store import UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id
+from tests.support.robust import first, question
 
 MENU = ["first_name", "place", "language", "interests", "done"]
 CONFIRMED = "Done: I will now write to you in this language."
-
-
-@pytest.fixture
-def engine(db: Database, settings: Any, clock: Any) -> Engine:
-    return Engine(db, settings, clock)
-
-
-@pytest.fixture
-async def alice(engine: Engine) -> Person:
-    return await onboard(Person(engine, "alice"))
 
 
 @pytest.fixture
@@ -50,18 +41,6 @@ def french_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 def said(engine: Engine, msgid: str, locale: str = "fr", **params: Any) -> str:
     return to_plain(engine.tr(locale)._(msgid, **params))
-
-
-def first(person: Person) -> str:
-    reply = person.last[0]
-    assert isinstance(reply, Reply)
-    return to_plain(reply.text)
-
-
-def question(person: Person) -> Reply:
-    reply = person.last[-1]
-    assert isinstance(reply, Reply)
-    return reply
 
 
 async def profile(person: Person) -> Someone:
