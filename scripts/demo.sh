@@ -10,13 +10,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bot=${LTE_BOT:-$here/.venv/bin/lte-bot}
 export LTE_DB_PATH="$dir/lte.sqlite3" LTE_ADMINS=terminal:camille
 if [ "$lang" = en ]; then
-  export LANG=en_GB.UTF-8 LC_ALL= LC_MESSAGES=
+  export LANG=C.UTF-8 LC_ALL= LC_MESSAGES= LTE_DEFAULT_LOCALE=en
   lc=2  # onboarding: English
   done_word=Done; skip=Skip; send=Send; join=Join; who="Who is coming"
   need="A shared garden for the Lime Tree quarter"; close="shared garden lime tree"; place="Behind the school"
   mission="Hold the market stand"; desc="Present the project to residents"; date="$(date -d "+14 days" +%d/%m/%Y) 9:30"
 else
-  export LANG=fr_FR.UTF-8 LC_ALL= LC_MESSAGES=
+  export LANG=C.UTF-8 LC_ALL= LC_MESSAGES= LTE_DEFAULT_LOCALE=fr
   lc=1  # onboarding: Français
   done_word=Terminé; skip=Passer; send=Envoyer; join=Rejoindre; who="Qui vient"
   need="Un jardin partagé pour le quartier des Tilleuls"; close="jardin partage aux Tilleuls"; place="Derrière l'école"
