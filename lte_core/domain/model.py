@@ -112,6 +112,7 @@ class Identity:
     id: int = 0
     display_name: str | None = None
     unreachable: bool = False
+    last_seen_at: datetime | None = None
 
 
 @dataclass

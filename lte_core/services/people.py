@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain import Identity, Invalid, NotFound, Person, Role, Theme, clean_text
 from ..domain.model import NAME_MAX, PLACE_MAX
@@ -12,6 +12,7 @@ from ..store import UnitOfWork
 from ._common import person_of, require_noyau
 
 SUPPORTED_LOCALES = ("fr", "en")
+SEEN_PRECISION = timedelta(minutes=1)
 
 
 def pick_locale(hint: str | None, default: str) -> str:
@@ -52,7 +53,8 @@ async def identify(
             now=now,
             display_name=display_name,
         )
-    else:
+    elif ident.unreachable or ident.last_seen_at is None or now - ident.last_seen_at > SEEN_PRECISION:
+        # "Last seen" to the minute is enough; not writing it on every message spares the writer.
         await uow.people.touch(ident, now)
     if f"{channel}:{external_id}" in admins:
         await uow.people.grant(ident.person_id, Role.NOYAU, now, by="LTE_ADMINS")

@@ -47,6 +47,7 @@ def identity(row: Row) -> Identity:
         external_id=row["external_id"],
         display_name=row["display_name"],
         unreachable=row["unreachable_at"] is not None,
+        last_seen_at=maybe_iso(row["last_seen_at"]),
     )
 
 
