@@ -193,21 +193,7 @@ class OutboxRepo:
         args: tuple[object, ...] = (channel, external_id, status) if status else (channel, external_id)
         async with self.conn.execute(sql + " ORDER BY id", args) as cur:
             rows = await cur.fetchall()
-        return [
-            OutboxMessage(
-                r["dedup_key"],
-                r["channel"],
-                r["external_id"],
-                r["locale"],
-                r["kind"],
-                json.loads(r["params"]),
-                r["person_id"],
-                r["priority"],
-                r["id"],
-                r["attempts"],
-            )
-            for r in rows
-        ]
+        return [_message(r) for r in rows]
 
 
 @dataclass

@@ -22,12 +22,6 @@ ALICE, BOB, CAROL = 101, 102, 103
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
     harness = Bot(tg, tmp_path / "lte.sqlite3")
     await harness.open()

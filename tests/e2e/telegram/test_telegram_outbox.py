@@ -14,18 +14,12 @@ from lte_core.domain import CircleKind
 from lte_core.services import circles, people
 from tests.support.fake_telegram import FakeTelegram
 
-from .harness import NOYAU, TOKEN, Bot, Resident
+from .harness import NOYAU, Bot, Resident
 
 pytestmark = pytest.mark.e2e
 
 MEMBERS = list(range(2001, 2011))
 SLOW, BLOCKED = 2003, 2005
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture
