@@ -15,7 +15,7 @@ from lte_core.logs import RedactingFormatter
 from lte_core.services import links
 from lte_core.store import UnitOfWork
 
-from .app import App
+from .bootstrap import Runtime as App
 from .telegram import api_urls
 
 

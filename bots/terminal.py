@@ -18,7 +18,7 @@ from dialogs.engine import match_option
 from lte_core.outbox import deliver_now
 from lte_core.store import OutboxMessage
 
-from .app import App
+from .bootstrap import Runtime as App
 
 CHANNEL = "terminal"
 _BOLD = re.compile(r"<b>(.*?)</b>", re.S)

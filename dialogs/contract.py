@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 __all__ = [
+    "OUTGOING_KINDS",
     "Choice",
     "Command",
     "Event",
+    "FileReply",
     "ImageReply",
     "Incoming",
     "Location",
@@ -24,6 +26,8 @@ __all__ = [
     "Option",
     "Outgoing",
     "Photo",
+    "PollReply",
+    "PollVote",
     "Reply",
     "Text",
     "Unreadable",
@@ -69,13 +73,25 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class PollVote:
+    """An answer to a native poll (Telegram `poll_answer`, Matrix `m.poll.response`).
+
+    `poll_ref` is the channel's own id of the poll message it answers (Telegram's poll id, the
+    Matrix event id of the `m.poll.start`); `option_ids` are the indexes of the chosen answers in
+    the order the poll showed them; empty means the answer was withdrawn."""
+
+    poll_ref: str
+    option_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """Something the channel could not turn into the above (sticker, voice, file...)."""
 
     what: str = "unknown"
 
 
-Event = Command | Text | Choice | Location | Photo | Unreadable
+Event = Command | Text | Choice | Location | Photo | PollVote | Unreadable
 
 # What a channel can show or send, so a flow offers only what works there.
 CAN_BUTTONS = "buttons"
@@ -117,7 +133,33 @@ class ImageReply:
     mime: str = "image/png"
 
 
-Outgoing = Reply | ImageReply
+@dataclass(frozen=True)
+class FileReply:
+    """A document to send (an `.ics` invitation, a `/mesdonnees` JSON export)."""
+
+    data: bytes
+    filename: str
+    mime: str = "application/octet-stream"
+    caption: Markup = field(default_factory=Markup)
+
+
+@dataclass(frozen=True)
+class PollReply:
+    """A poll to show: native where the channel has polls (Telegram, MSC3381 on Matrix), else the
+    `fallback` reply (numbered choices, buttons). `ref` is the dialogs' own reference of the poll
+    (`poll:12`): an adapter that sends it natively records which native id stands for it, so the
+    answers come back as `PollVote`s the engine can tie to it. Labels are plain text."""
+
+    ref: str
+    question: str
+    options: tuple[str, ...]
+    fallback: Reply
+    multiple: bool = False
+
+
+Outgoing = Reply | ImageReply | FileReply | PollReply
+# Every kind of reply, for the test that each adapter renders each of them.
+OUTGOING_KINDS: tuple[type, ...] = (Reply, ImageReply, FileReply, PollReply)
 
 _TAG = re.compile(r"<[^>]*>")
 

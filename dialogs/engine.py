@@ -23,7 +23,19 @@ from lte_core.store import Database, DialogState, OutboxMessage, UnitOfWork
 
 from . import actions
 from .context import Ctx, Next, new_nonce
-from .contract import Choice, Command, Incoming, Location, Option, Outgoing, Photo, Reply, Text, Unreadable
+from .contract import (
+    Choice,
+    Command,
+    Incoming,
+    Location,
+    Option,
+    Outgoing,
+    Photo,
+    PollVote,
+    Reply,
+    Text,
+    Unreadable,
+)
 from .flows import COMMANDS, REGISTRY
 from .flows.base import Picked, StepEvent
 from .tr import Tr
@@ -293,7 +305,9 @@ class Engine:
             return
         await self.step(ctx, event)
 
-    async def other(self, ctx: Ctx, event: Location | Photo | Unreadable) -> None:
+    async def other(self, ctx: Ctx, event: Location | Photo | PollVote | Unreadable) -> None:
+        if isinstance(event, PollVote):
+            return  # no poll is known yet (votes come with issue 12): nothing to answer
         if ctx.next is None:
             if isinstance(event, Unreadable):
                 ctx.say(ctx._("I can only read text messages and button presses here."))

@@ -16,7 +16,7 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 from lte_core.config import MatrixSettings
 from lte_core.outbox import Dispatcher, RateLimiter
 
-from ..app import App
+from ..bootstrap import Runtime as App
 from .rooms import Conversations
 from .sender import BULK_BURST, BULK_RATE, MatrixSender, Outlet
 from .store import MatrixStore, Session

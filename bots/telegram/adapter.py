@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bots.app import App
+from bots.bootstrap import Runtime as App
 from dialogs.contract import Choice, Outgoing
 from dialogs.engine import CANCEL, HELP
 from dialogs.flows import COMMANDS

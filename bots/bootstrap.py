@@ -1,0 +1,52 @@
+"""The bootstrap: opens the store, builds the engine and the outbox hub that adapters are handed.
+
+Adapters import this module, never `bots.app` (which imports the adapters to pick the configured
+ones): what a channel needs is a `Runtime`, nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dialogs.engine import Engine
+from lte_core.clock import Clock, SystemClock
+from lte_core.config import Settings
+from lte_core.domain import DEFAULT_THEMES
+from lte_core.outbox import Dispatcher
+from lte_core.services import people
+from lte_core.store import Database, UnitOfWork
+
+
+@dataclass
+class Runtime:
+    """What a channel adapter gets: settings, the database, the engine, the clock, the outbox hub."""
+
+    settings: Settings
+    db: Database
+    engine: Engine
+    clock: Clock
+    dispatchers: list[Dispatcher] = field(default_factory=list)
+
+    def wake_outbox(self) -> None:
+        for dispatcher in self.dispatchers:
+            dispatcher.wake()
+
+    def add_dispatcher(self, dispatcher: Dispatcher) -> Dispatcher:
+        self.dispatchers.append(dispatcher)
+        return dispatcher
+
+    async def close(self) -> None:
+        for dispatcher in self.dispatchers:
+            await dispatcher.stop()
+        self.dispatchers.clear()
+        await self.db.close()
+
+
+async def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Open (and migrate) the database, make sure the themes exist, build the engine."""
+    clock = clock or SystemClock()
+    db = await Database(settings.db_path).open()
+    async with UnitOfWork(db) as uow:
+        await people.ensure_default_themes(uow, DEFAULT_THEMES)
+    runtime = Runtime(settings, db, Engine(db, settings, clock), clock)
+    runtime.engine.on_outbox = runtime.wake_outbox
+    return runtime
