@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lte_core import notices
 from lte_core.clock import Clock, SystemClock
 from lte_core.config import Settings
 from lte_core.domain import Refused
@@ -38,6 +39,7 @@ from .contract import (
 )
 from .flows import COMMANDS, REGISTRY
 from .flows.base import Picked, StepEvent
+from .notifications import render as render_notice
 from .tr import Tr
 
 log = logging.getLogger(__name__)
@@ -365,10 +367,17 @@ class Engine:
     # Outbox -------------------------------------------------------------------------------
 
     def render(self, msg: OutboxMessage) -> list[Outgoing]:
-        """A queued notification, in its recipient's language."""
-        from .notifications import render
+        """A queued notice, in its recipient's language; KeyError when this version cannot read it."""
+        notice = notices.from_row(msg.kind, msg.params)
+        if notice is None:
+            raise KeyError(f"unknown notice {msg.kind!r} or fields")
+        return render_notice(self.tr(msg.locale), notice)
 
-        return render(self.tr(msg.locale), msg.kind, msg.params)
+    async def remember_poll(self, channel: str, native_id: str, ref: str) -> None:
+        """An adapter sent the poll `ref` natively as `native_id`: its answers come back as
+        PollVote(native_id, …), which the engine ties to `ref` with this record."""
+        async with UnitOfWork(self.db) as uow:
+            await uow.kv.set(f"poll.{channel}.{native_id}", ref)
 
 
 def _keep(state: DialogState) -> Any:

@@ -1,94 +1,102 @@
-"""Outbox messages rendered in the recipient's language when they are sent."""
+"""Outbox notices rendered in the recipient's language when they are sent, one renderer per type."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
 from lte_core.domain import NeedStatus
+from lte_core.notices import (
+    AssetMatches,
+    Broadcast,
+    MissionNew,
+    MissionTaken,
+    NeedCarried,
+    NeedMoved,
+    Notice,
+)
 
-from .contract import Option, Outgoing, Reply
+from .choices import MissionAction, NeedAction
+from .contract import Outgoing, Reply
 from .tr import Tr
 
 
-def _need_moved(tr: Tr, p: dict[str, Any]) -> list[Outgoing]:
-    status = NeedStatus(p["status"])
-    text = tr._("News of need <b>{ref}</b>: it is now “{status}”.", ref=p["ref"], status=tr.status(status))
-    if p.get("text"):
-        text += Markup("\n") + tr._("“{text}”", text=p["text"])
-    if status is NeedStatus.MERGED and p.get("into"):
-        text += Markup("\n") + tr._("It was merged into {into}: its supports follow.", into=p["into"])
-    if p.get("note"):
+def _need_moved(tr: Tr, n: NeedMoved) -> list[Outgoing]:
+    status = NeedStatus(n.status)
+    text = tr._("News of need <b>{ref}</b>: it is now “{status}”.", ref=n.ref, status=tr.status(status))
+    if n.text:
+        text += Markup("\n") + tr._("“{text}”", text=n.text)
+    if status is NeedStatus.MERGED and n.into:
+        text += Markup("\n") + tr._("It was merged into {into}: its supports follow.", into=n.into)
+    if n.note:
         if status is NeedStatus.DECLINED:
-            text += Markup("\n") + tr._("Reason: {reason}", reason=p["note"])
+            text += Markup("\n") + tr._("Reason: {reason}", reason=n.note)
         else:
-            text += Markup("\n") + tr._("Note: {note}", note=p["note"])
-    target = p["need_id"] if status is not NeedStatus.MERGED or not p.get("into") else int(str(p["into"])[2:])
-    return [Reply(text, (Option(f"g.need.{target}", tr.plain("See the need")),))]
+            text += Markup("\n") + tr._("Note: {note}", note=n.note)
+    target = n.into_id if status is NeedStatus.MERGED and n.into_id else n.need_id
+    return [Reply(text, (NeedAction.show(target).option(tr.plain("See the need")),))]
 
 
-def _mission_new(tr: Tr, p: dict[str, Any]) -> list[Outgoing]:
-    when = tr.fmt.when(datetime.fromisoformat(p["starts_at"]))
+def _mission_new(tr: Tr, n: MissionNew) -> list[Outgoing]:
     text = tr._(
         "New mission in the circle <b>{circle}</b>: <b>{title}</b>\nWhen: {when}",
-        circle=p["circle"],
-        title=p["title"],
-        when=when,
+        circle=n.circle,
+        title=n.title,
+        when=tr.fmt.when(n.starts_at),
     )
-    text += Markup("\n") + tr.ngettext("{n} place.", "{n} places.", int(p["places"]))
-    return [Reply(text, (Option(f"g.take.{p['mission_id']}", tr.plain("I'm in")),))]
+    text += Markup("\n") + tr.ngettext("{n} place.", "{n} places.", n.places)
+    return [Reply(text, (MissionAction.take(n.mission_id).option(tr.plain("I'm in")),))]
 
 
-def _mission_taken(tr: Tr, p: dict[str, Any]) -> list[Outgoing]:
-    who = p.get("who") or tr.plain("Someone")
+def _mission_taken(tr: Tr, n: MissionTaken) -> list[Outgoing]:
     text = tr._(
         "{who} took a place on “{title}” ({taken}/{places}).",
-        who=who,
-        title=p["title"],
-        taken=p["taken"],
-        places=p["places"],
+        who=n.who or tr.plain("Someone"),
+        title=n.title,
+        taken=n.taken,
+        places=n.places,
     )
     return [Reply(text)]
 
 
-def _need_carried(tr: Tr, p: dict[str, Any]) -> list[Outgoing]:
+def _need_carried(tr: Tr, n: NeedCarried) -> list[Outgoing]:
     return [
         Reply(
-            tr._("Good news: someone now carries your need <b>{ref}</b> towards a solution.", ref=p["ref"]),
-            (Option(f"g.need.{p['need_id']}", tr.plain("See the need")),),
+            tr._("Good news: someone now carries your need <b>{ref}</b> towards a solution.", ref=n.ref),
+            (NeedAction.show(n.need_id).option(tr.plain("See the need")),),
         )
     ]
 
 
-def _asset_matches(tr: Tr, p: dict[str, Any]) -> list[Outgoing]:
+def _asset_matches(tr: Tr, n: AssetMatches) -> list[Outgoing]:
     text = tr._(
         "Someone offers something that could help with <b>{ref}</b>:\n“{description}”",
-        ref=p["ref"],
-        description=p["description"],
+        ref=n.ref,
+        description=n.description,
     )
-    return [Reply(text, (Option(f"g.need.{p['need_id']}", tr.plain("See the need")),))]
+    return [Reply(text, (NeedAction.show(n.need_id).option(tr.plain("See the need")),))]
 
 
-def _text(tr: Tr, p: dict[str, Any]) -> list[Outgoing]:
+def _broadcast(tr: Tr, n: Broadcast) -> list[Outgoing]:
     """A broadcast whose text was written by a person: escaped like any user text."""
-    return [Reply(tr._("{text}", text=p.get("text", "")))]
+    return [Reply(tr._("{text}", text=n.text))]
 
 
-RENDERERS: dict[str, Callable[[Tr, dict[str, Any]], list[Outgoing]]] = {
-    "need_moved": _need_moved,
-    "mission_new": _mission_new,
-    "mission_taken": _mission_taken,
-    "need_carried": _need_carried,
-    "asset_matches": _asset_matches,
-    "text": _text,
+RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
+    NeedMoved: _need_moved,
+    MissionNew: _mission_new,
+    MissionTaken: _mission_taken,
+    NeedCarried: _need_carried,
+    AssetMatches: _asset_matches,
+    Broadcast: _broadcast,
 }
 
 
-def render(tr: Tr, kind: str, params: dict[str, Any]) -> list[Outgoing]:
-    renderer = RENDERERS.get(kind)
+def render(tr: Tr, notice: Notice) -> list[Outgoing]:
+    """A notice as the replies that show it; a type without a renderer is a bug a test catches."""
+    renderer = RENDERERS.get(type(notice))
     if renderer is None:
-        raise KeyError(f"unknown notification kind {kind!r}")
-    return renderer(tr, params)
+        raise KeyError(f"no renderer for notice {type(notice).__name__}")
+    return renderer(tr, notice)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from ..domain import Actor, NotAllowed, NotFound, Person, Refused
+from ..notices import Notice
 from ..store import OutboxMessage, UnitOfWork
 
 # Lower runs first: what concerns a person directly goes before bulk broadcasts.
@@ -43,10 +43,9 @@ async def require_noyau(uow: UnitOfWork, person_id: int, action: str) -> Actor:
 async def notify(
     uow: UnitOfWork,
     recipients: Iterable[int | None],
+    notice: Notice,
     *,
-    kind: str,
     key: str,
-    params: dict[str, Any],
     now: datetime,
     exclude: Iterable[int | None] = (),
     priority: int = PRIORITY_PERSONAL,
@@ -70,8 +69,8 @@ async def notify(
             channel=ident.channel,
             external_id=ident.external_id,
             locale=person.locale,
-            kind=kind,
-            params=params,
+            kind=notice.kind,
+            params=notice.params(),
             person_id=person_id,
             priority=priority,
         )

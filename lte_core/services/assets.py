@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ..domain import Asset, AssetKind, Invalid, Match, clean_text, match_needs
 from ..domain.model import DESCRIPTION_MAX, PLACE_MAX
+from ..notices import AssetMatches
 from ..store import UnitOfWork
 from ._common import consenting, notify
 from .needs import OPEN_STATUSES
@@ -38,15 +39,14 @@ async def offer_asset(
         await notify(
             uow,
             [m.need.author_id, m.need.carrier_id],
-            kind="asset_matches",
+            AssetMatches(
+                need_id=m.need.id,
+                ref=m.need.ref,
+                asset_id=asset.id,
+                asset_kind=kind.value,
+                description=description[:200],
+            ),
             key=f"asset:{asset.id}:need:{m.need.id}",
-            params={
-                "need_id": m.need.id,
-                "ref": m.need.ref,
-                "asset_id": asset.id,
-                "kind": kind.value,
-                "description": description[:200],
-            },
             now=now,
             exclude=[person_id],
         )

@@ -16,6 +16,7 @@ from ..domain import (
     clean_text,
 )
 from ..domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, NAME_MAX, TITLE_MAX
+from ..notices import MissionNew, MissionTaken
 from ..store import UnitOfWork
 from ._common import PRIORITY_BULK, PRIORITY_PERSONAL, actor, consenting, notify, person_of, require_noyau
 
@@ -130,15 +131,10 @@ async def create_mission(
     sent = await notify(
         uow,
         members,
-        kind="mission_new",
+        MissionNew(
+            mission_id=mission.id, circle=circle.name, title=title, starts_at=starts_at, places=places
+        ),
         key=f"mission:{mission.id}:new",
-        params={
-            "mission_id": mission.id,
-            "circle": circle.name,
-            "title": title,
-            "starts_at": starts_at.isoformat(),
-            "places": places,
-        },
         now=now,
         exclude=[person_id],
         priority=PRIORITY_BULK,
@@ -171,15 +167,14 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
     await notify(
         uow,
         [mission.created_by],
-        kind="mission_taken",
+        MissionTaken(
+            mission_id=mission_id,
+            title=mission.title,
+            taken=mission.taken,
+            places=mission.places,
+            who=person.first_name or "",
+        ),
         key=f"mission:{mission_id}:take:{person_id}:{mission.taken}",
-        params={
-            "mission_id": mission_id,
-            "title": mission.title,
-            "who": person.first_name or "",
-            "taken": mission.taken,
-            "places": mission.places,
-        },
         now=now,
         exclude=[person_id],
         priority=PRIORITY_PERSONAL,

@@ -20,6 +20,7 @@ from ..domain import (
     clean_text,
 )
 from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
+from ..notices import NeedCarried, NeedMoved
 from ..store import UnitOfWork
 from ._common import actor, consenting, notify
 
@@ -123,9 +124,8 @@ async def carry_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetim
     await notify(
         uow,
         [need.author_id],
-        kind="need_carried",
+        NeedCarried(need_id=need.id, ref=need.ref),
         key=f"carry:{need.id}:{person_id}",
-        params={"need_id": need.id, "ref": need.ref},
         now=now,
         exclude=[person_id],
     )
@@ -180,21 +180,21 @@ async def move_need(
         # The merged need's author now stands behind the target too.
         if need.author_id is not None and need.author_id != target.author_id:
             await uow.needs.add_support(target.id, need.author_id, now)
-    params = {
-        "need_id": need.id,
-        "ref": need.ref,
-        "status": to.value,
-        "note": move.note or "",
-        "theme": need.theme or "",
-        "into": target.ref if target else "",
-        "text": need.text[:200],
-    }
+    notice = NeedMoved(
+        need_id=need.id,
+        ref=need.ref,
+        status=to.value,
+        text=need.text[:200],
+        note=move.note or "",
+        theme=need.theme or "",
+        into_id=target.id if target else None,
+        into=target.ref if target else "",
+    )
     notified = await notify(
         uow,
         [need.author_id, need.carrier_id, *supporters],
-        kind="need_moved",
+        notice,
         key=f"need:{need.id}:{to.value}",
-        params=params,
         now=now,
         exclude=[person_id],
     )

@@ -1,0 +1,163 @@
+"""Global choices: typed button tokens that never expire (menus, notifications, deep links).
+
+A global choice is `g.<verb>.<arg>`: short (Telegram's callback_data holds 64 bytes), stable
+(a notification read a week later must still work) and never trusted (its handler runs a service,
+which checks again who may do what). No token is assembled or split by hand anywhere else:
+
+    NeedAction.show(12).pack()          → "g.need.12"
+    NeedAction.show(12).option("See")   → Option("g.need.12", "See")
+    unpack("g.sup.12")                  → NeedAction("support", 12)
+    from_deep_link("need_12")           → NeedAction("show", 12)
+
+A new kind of choice is one subclass (in the module of the flow that handles it): its verbs, and
+optionally the deep link that starts it. Subclasses register themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .contract import Option
+
+__all__ = [
+    "CircleAction",
+    "GlobalChoice",
+    "MissionAction",
+    "NeedAction",
+    "OpenFlow",
+    "from_deep_link",
+    "unpack",
+]
+
+PREFIX = "g."
+MAX_ID_DIGITS = 9
+
+_BY_VERB: dict[str, tuple[type[GlobalChoice], str]] = {}
+_BY_LINK: dict[str, tuple[type[GlobalChoice], str]] = {}
+
+
+@dataclass(frozen=True)
+class GlobalChoice:
+    """An action on one thing, by the thing's id: `NeedAction("support", 12)`."""
+
+    action: str
+    id: int
+
+    # action → verb in the token; verbs are unique across every subclass.
+    verbs: ClassVar[dict[str, str]] = {}
+    # (deep link prefix, the action it runs): `need_12` → the "show" action on need 12.
+    link: ClassVar[tuple[str, str] | None] = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for action, verb in cls.verbs.items():
+            if verb in _BY_VERB and _BY_VERB[verb][0].__qualname__ != cls.__qualname__:
+                raise TypeError(f"verb {verb!r} of {cls.__name__} is already {_BY_VERB[verb][0].__name__}'s")
+            _BY_VERB[verb] = (cls, action)
+        if cls.link is not None:
+            _BY_LINK[cls.link[0]] = (cls, cls.link[1])
+
+    def __post_init__(self) -> None:
+        if self.action not in self.verbs:
+            raise ValueError(f"{type(self).__name__} has no action {self.action!r}")
+
+    def pack(self) -> str:
+        return f"{PREFIX}{self.verbs[self.action]}.{self.id}"
+
+    def option(self, label: str) -> Option:
+        return Option(self.pack(), label)
+
+    @classmethod
+    def deep_link(cls, ident: int) -> str:
+        """The `/start` payload that opens this thing (`need_12`): Telegram links, QR posters."""
+        if cls.link is None:
+            raise TypeError(f"{cls.__name__} has no deep link")
+        return f"{cls.link[0]}_{ident}"
+
+
+@dataclass(frozen=True)
+class OpenFlow:
+    """Start a flow by its name (`g.cmd.express`): the menu's buttons and "what next" offers."""
+
+    flow: str
+
+    def pack(self) -> str:
+        return f"{PREFIX}cmd.{self.flow}"
+
+    def option(self, label: str) -> Option:
+        return Option(self.pack(), label)
+
+
+class NeedAction(GlobalChoice):
+    verbs: ClassVar[dict[str, str]] = {"show": "need", "support": "sup", "unsupport": "uns"}
+    link: ClassVar[tuple[str, str] | None] = ("need", "show")
+
+    @classmethod
+    def show(cls, need_id: int) -> NeedAction:
+        return cls("show", need_id)
+
+    @classmethod
+    def support(cls, need_id: int) -> NeedAction:
+        return cls("support", need_id)
+
+    @classmethod
+    def unsupport(cls, need_id: int) -> NeedAction:
+        return cls("unsupport", need_id)
+
+
+class CircleAction(GlobalChoice):
+    verbs: ClassVar[dict[str, str]] = {"join": "join", "leave": "leave"}
+    link: ClassVar[tuple[str, str] | None] = ("circle", "join")
+
+    @classmethod
+    def join(cls, circle_id: int) -> CircleAction:
+        return cls("join", circle_id)
+
+    @classmethod
+    def leave(cls, circle_id: int) -> CircleAction:
+        return cls("leave", circle_id)
+
+
+class MissionAction(GlobalChoice):
+    verbs: ClassVar[dict[str, str]] = {"take": "take", "drop": "drop"}
+    link: ClassVar[tuple[str, str] | None] = ("mission", "take")
+
+    @classmethod
+    def take(cls, mission_id: int) -> MissionAction:
+        return cls("take", mission_id)
+
+    @classmethod
+    def drop(cls, mission_id: int) -> MissionAction:
+        return cls("drop", mission_id)
+
+
+def _id(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
+def unpack(token: str) -> GlobalChoice | OpenFlow | None:
+    """The choice a token stands for, or None for anything forged, stale or malformed."""
+    if not token.startswith(PREFIX):
+        return None
+    verb, sep, arg = token[len(PREFIX) :].partition(".")
+    if not sep or not arg or "." in arg:
+        return None
+    if verb == "cmd":
+        return OpenFlow(arg) if arg.replace("_", "").isalnum() and len(arg) <= 40 else None
+    found = _BY_VERB.get(verb)
+    ident = _id(arg)
+    if found is None or ident is None:
+        return None
+    cls, action = found
+    return cls(action, ident)
+
+
+def from_deep_link(payload: str) -> GlobalChoice | None:
+    """`need_12` → NeedAction("show", 12); None for anything else (forged links answer politely)."""
+    kind, _, arg = payload.strip().partition("_")
+    found = _BY_LINK.get(kind)
+    ident = _id(arg)
+    if found is None or ident is None:
+        return None
+    cls, action = found
+    return cls(action, ident)
