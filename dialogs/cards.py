@@ -5,7 +5,9 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from lte_core.domain import Circle, Mission, Need, Theme
+from lte_core.domain.model import need_ref
 
+from .choices import NeedAction
 from .contract import Option
 from .tr import CIRCLE_KIND_LABELS, CIRCLE_TASK_LABELS, Tr
 
@@ -44,7 +46,7 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
     if need.decline_reason:
         lines.append(tr._("Reason: {reason}", reason=need.decline_reason))
     if need.merged_into:
-        lines.append(tr._("Merged into B-{id}.", id=need.merged_into))
+        lines.append(tr._("Merged into {ref}.", ref=need_ref(need.merged_into)))
     if history and need.history:
         lines.append(tr._("<i>History:</i>"))
         for move in need.history:
@@ -59,8 +61,10 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
 
 def support_option(tr: Tr, need: Need, supported: bool) -> Option:
     if supported:
-        return Option(f"g.uns.{need.id}", tr.plain("Withdraw my support for {ref}").format(ref=need.ref))
-    return Option(f"g.sup.{need.id}", tr.plain("Support {ref}").format(ref=need.ref))
+        return NeedAction.unsupport(need.id).option(
+            tr.plain("Withdraw my support for {ref}").format(ref=need.ref)
+        )
+    return NeedAction.support(need.id).option(tr.plain("Support {ref}").format(ref=need.ref))
 
 
 def circle_line(tr: Tr, circle: Circle) -> Markup:

@@ -3,14 +3,19 @@
 Order: one person's inputs are handled one after the other (a lock per identity). Every step
 runs in one transaction with the changes it makes and the outbox rows they cause; a refusal
 rolls back to a savepoint and is explained; an unexpected error rolls everything back and the
-person gets an apology in their language, their state unchanged."""
+person gets an apology in their language, their state unchanged.
+
+The engine knows no flow by its code: it is given a registry (`Engine(…, flows=…)`), and finds
+there the commands, the steps each flow declared, and the handlers of global choices. What the
+flows share — "onboard first, then …", unexpected input, unknown states, the waiting question
+shown again — lives here, once."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -18,12 +23,12 @@ from markupsafe import Markup
 from lte_core import notices
 from lte_core.clock import Clock, SystemClock
 from lte_core.config import Settings
-from lte_core.domain import Refused
+from lte_core.domain import Actor, Refused
 from lte_core.services import people
 from lte_core.store import Database, DialogState, OutboxMessage, UnitOfWork
 
-from . import actions
-from .context import Ctx, Next, new_nonce
+from .choices import GlobalChoice, OpenFlow, unpack
+from .context import Ctx, Next, Then, new_nonce
 from .contract import (
     Choice,
     Command,
@@ -37,8 +42,8 @@ from .contract import (
     Text,
     Unreadable,
 )
-from .flows import COMMANDS, REGISTRY
-from .flows.base import Picked, StepEvent
+from .flows import DEFAULT_FLOWS
+from .flows.base import Audience, Flow, Picked, StepEvent, Unexpected
 from .notifications import render as render_notice
 from .tr import Tr
 
@@ -49,11 +54,42 @@ PLAIN_WORDS = {"aide", "help", "menu", "annuler", "cancel", "start", "stop"}
 CANCEL = {"annuler", "cancel", "stop"}
 HELP = {"aide", "help"}
 MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
+# The flows the engine itself hands over to.
+MENU, ONBOARDING = "menu", "onboarding"
 
 
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class Registry:
+    """The flows by name, by command, and the handlers of global choices."""
+
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self.flows: tuple[Flow, ...] = tuple(flows)
+        self.by_name: dict[str, Flow] = {}
+        self.commands: dict[str, str] = {}
+        self.actions: dict[tuple[type[GlobalChoice], str], tuple[Flow, str]] = {}
+        for flow in self.flows:
+            if flow.name in self.by_name:
+                raise ValueError(f"two flows are named {flow.name!r}")
+            self.by_name[flow.name] = flow
+            for command in (*flow.commands, *flow.aliases):
+                other = self.commands.setdefault(fold(command), flow.name)
+                if other != flow.name:
+                    raise ValueError(f"/{command} is both {other!r} and {flow.name!r}")
+            for key, method in flow.actions.items():
+                self.actions[key] = (flow, method)
+        for needed in (MENU, ONBOARDING):
+            if needed not in self.by_name:
+                raise ValueError(f"the registry has no {needed!r} flow")
+
+    def get(self, name: str) -> Flow | None:
+        return self.by_name.get(name)
+
+    def __getitem__(self, name: str) -> Flow:
+        return self.by_name[name]
 
 
 class Engine:
@@ -66,6 +102,7 @@ class Engine:
         clock: Clock | None = None,
         on_outbox: Callable[[], None] | None = None,
         *,
+        flows: Iterable[Flow] | None = None,
         flood_burst: int = 100,
         flood_rate: float = 5.0,
         flood_queue: int = 300,
@@ -74,15 +111,43 @@ class Engine:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.on_outbox = on_outbox
+        self.registry = Registry(DEFAULT_FLOWS() if flows is None else flows)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiting: dict[tuple[str, str], int] = {}
         # Inbound floods (DESIGN §8): a person may send `flood_burst` messages at once, then
         # `flood_rate` a second; beyond `flood_queue` waiting, they are asked to wait and resend.
         self.flood_burst, self.flood_rate, self.flood_queue = flood_burst, flood_rate, flood_queue
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self._trs: dict[str, Tr] = {}
 
     def tr(self, locale: str) -> Tr:
-        return Tr(locale, self.settings.tz)
+        tr = self._trs.get(locale)
+        if tr is None:
+            tr = self._trs[locale] = Tr(locale, self.settings.tz)
+        return tr
+
+    # What the registry shows ----------------------------------------------------------------
+
+    def visible_flows(self, who: Actor | None) -> list[Flow]:
+        """The flows `who` may see in help, in registry order."""
+        return [f for f in self.registry.flows if f.summary and f.audience.admits(who)]
+
+    def command_menu(self, locale: str) -> list[tuple[str, str]]:
+        """(command, description) in a language, for a channel's command list (Telegram's)."""
+        tr = self.tr(locale)
+        return [
+            (f.command(tr.locale), tr.plain(f.title))
+            for f in self.registry.flows
+            if f.title and f.commands and f.audience is Audience.EVERYONE
+        ]
+
+    def menu_options(self, tr: Tr) -> list[Option]:
+        """The main menu's buttons."""
+        return [
+            OpenFlow(f.name).option(tr.plain(f.title)) for f in self.registry.flows if f.in_menu and f.title
+        ]
+
+    # Handling -------------------------------------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Handle one input of one person; inputs of the same person are handled in order."""
@@ -145,8 +210,7 @@ class Engine:
                     self, uow, who.person, who.identity, incoming, self.tr(locale), self.clock.now(), state
                 )
                 if state is not None:
-                    ctx.flow_name, ctx.data = state.flow, dict(state.data)
-                    ctx.next = _keep(state)
+                    ctx.next = Next.load(state)
                 await self._dispatch(ctx)
                 await self._save(ctx)
         except Exception:
@@ -171,9 +235,10 @@ class Engine:
                 await ctx.uow.dialogs.clear(ctx.identity.id)
             return
         nonce = ctx.nonce or (ctx.state.nonce if ctx.state else new_nonce())
-        await ctx.uow.dialogs.save(
-            ctx.identity.id, DialogState(ctx.next.flow, ctx.next.step, ctx.next.data, nonce), ctx.now
-        )
+        state = DialogState(ctx.next.flow, ctx.next.step, ctx.next.dump(), nonce)
+        if ctx.state is not None and state == ctx.state:
+            return  # nothing changed (a global choice, help): spare the write
+        await ctx.uow.dialogs.save(ctx.identity.id, state, ctx.now)
 
     # Dispatch -----------------------------------------------------------------------------
 
@@ -194,7 +259,9 @@ class Engine:
             if stripped[:1] in ("/", "!") and len(stripped) > 1 and not stripped[1:2].isspace():
                 name, _, args = stripped[1:].partition(" ")
                 event = Command(name, args)
-            elif fold(stripped) in PLAIN_WORDS or (ctx.next is None and fold(stripped) in COMMANDS):
+            elif fold(stripped) in PLAIN_WORDS or (
+                ctx.next is None and fold(stripped) in self.registry.commands
+            ):
                 event = Command(fold(stripped))
         if isinstance(event, Command):
             await self.command(ctx, event)
@@ -202,167 +269,229 @@ class Engine:
             await self.choice(ctx, event.token)
         elif isinstance(event, Text):
             await self.text(ctx, event)
+        elif isinstance(event, PollVote):
+            await self.poll_vote(ctx, event)
         else:
             await self.other(ctx, event)
 
     async def command(self, ctx: Ctx, cmd: Command) -> None:
         name = fold(cmd.name).split("@")[0]
-        args = cmd.args.strip()
-        if name in CANCEL:
-            had = ctx.next is not None
-            ctx.finish()
-            ctx.say(
-                ctx._("Cancelled. Nothing more was recorded.")
-                if had
-                else ctx._("There was nothing to cancel.")
-            )
-            await self.start_flow(ctx, "menu")
-            return
-        if name in HELP:
-            await self.run(ctx, "help", args, keep=True)
-            return
-        flow = COMMANDS.get(name)
+        flow = self.registry.commands.get(name)
         if flow is None:
             ctx.say(ctx._("I don't know the command /{name}.", name=cmd.name[:40]))
-            await self.run(ctx, "help", "", keep=True)
+            await self.start_flow(ctx, "help")
             return
-        await self.start_flow(ctx, flow, args)
+        await self.start_flow(ctx, flow, cmd.args.strip())
 
-    async def start_flow(self, ctx: Ctx, name: str, args: str = "") -> None:
-        """Start a flow, sending a person who has not accepted the terms to onboarding first."""
-        flow = REGISTRY[name]
+    async def start_flow(self, ctx: Ctx, name: str, args: str = "", *, then: Then | None = None) -> None:
+        """Start a flow. The one place where a person who has not accepted the terms is sent to
+        onboarding first, with what they asked for to follow."""
+        flow = self.registry[name]
         if flow.needs_consent and not ctx.person.consented:
-            if ctx.next is None or ctx.next.flow != "onboarding":
-                ctx.flow_name, ctx.data = "onboarding", {"then": [name, args[:MAX_INPUT]]}
-                await REGISTRY["onboarding"].start(ctx, "")
-            else:
+            if ctx.next is not None and ctx.next.flow == ONBOARDING:
                 ctx.say(ctx._("Let's finish getting to know each other first."))
                 self.reprompt(ctx)
+                return
+            await self.start_flow(ctx, ONBOARDING, then=Then(flow=name, args=args[:MAX_INPUT]))
             return
-        ctx.flow_name, ctx.data = name, {}
+        if flow.interrupts:
+            await self._interrupt(ctx, flow, args)
+            return
+        ctx.flow_name, ctx.data, ctx.then = name, {}, then
         ctx.next = None
         await self._guard(ctx, flow.start(ctx, args))
 
-    async def run(self, ctx: Ctx, name: str, args: str, *, keep: bool) -> None:
-        """Run a one-shot flow (help) and then show the current step again if there is one."""
-        saved = ctx.next, ctx.flow_name, ctx.data
-        ctx.flow_name, ctx.data = name, {}
-        await self._guard(ctx, REGISTRY[name].start(ctx, args))
-        if keep and saved[0] is not None:
-            ctx.next, ctx.flow_name, ctx.data = saved
-            self.reprompt(ctx, again=True)
+    async def _interrupt(self, ctx: Ctx, flow: Flow, args: str) -> None:
+        """A flow that answers and gives the word back: the waiting question comes again after it,
+        unless it ended or replaced it."""
+        waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
+        ctx.flow_name, ctx.data, ctx.then = flow.name, {}, None
+        await self._guard(ctx, flow.start(ctx, args))
+        if waiting is not None and ctx.next is waiting:
+            ctx.flow_name, ctx.data, ctx.then = saved
+            self.reprompt(ctx)
+
+    async def run_then(self, ctx: Ctx, then: Then | None) -> None:
+        """What was to come after a flow: a flow, a global choice, or the menu."""
+        if then is not None and then.choice:
+            await self.choice(ctx, then.choice)
+        elif then is not None and then.flow and self.registry.get(then.flow) is not None:
+            await self.start_flow(ctx, then.flow, then.args)
+        else:
+            await self.start_flow(ctx, MENU)
 
     async def choice(self, ctx: Ctx, token: str) -> None:
         if token.startswith("g."):
-            saved = ctx.next
-            done = await self._guard(ctx, actions.run(ctx, token))
-            if saved is not None and ctx.next is saved:
-                if done:  # a refusal has already shown the question again
-                    await self.refresh(ctx, saved)
-            elif ctx.next is None and not ctx.replies:
-                await self.start_flow(ctx, "menu")
+            await self.global_choice(ctx, token)
             return
         nonce, _, value = token.partition(".")
-        state = ctx.state
+        state, waiting = ctx.state, ctx.next
         if (
             state is None
-            or ctx.next is None
+            or waiting is None
             or nonce != state.nonce
-            or not any(o[0] == token for o in ctx.next.data.get("_o", []))
+            or not any(o[0] == token for o in waiting.options)
         ):
-            ctx.say(ctx._("This choice has expired."))
-            if ctx.next is not None:
-                self.reprompt(ctx, again=True)
-            else:
-                await self.start_flow(ctx, "menu")
+            await self.expired(ctx)
             return
         await self.step(ctx, Picked(value))
 
+    async def global_choice(self, ctx: Ctx, token: str) -> None:
+        """A menu button, a notification's button, a deep link: never expires, never trusted."""
+        choice = unpack(token)
+        if isinstance(choice, OpenFlow):
+            if self.registry.get(choice.flow) is None:
+                await self.expired(ctx)
+                return
+            await self.start_flow(ctx, choice.flow)
+            return
+        handler = self.registry.actions.get((type(choice), choice.action)) if choice is not None else None
+        if choice is None or handler is None:
+            await self.expired(ctx)
+            return
+        flow, method = handler
+        if flow.needs_consent and not ctx.person.consented:
+            await self.start_flow(ctx, ONBOARDING, then=Then(choice=token))
+            return
+        waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
+        ctx.flow_name, ctx.data, ctx.then = flow.name, {}, None
+        done = await self._guard(ctx, getattr(flow, method)(ctx, choice.id))
+        if waiting is not None and ctx.next is waiting:
+            ctx.flow_name, ctx.data, ctx.then = saved
+            if done:  # a refusal has already shown the question again
+                await self.refresh(ctx, waiting)
+        elif ctx.next is None and not ctx.replies:
+            await self.start_flow(ctx, MENU)
+
+    async def expired(self, ctx: Ctx) -> None:
+        ctx.say(ctx._("This choice has expired."))
+        if ctx.next is not None:
+            self.reprompt(ctx)
+        else:
+            await self.start_flow(ctx, MENU)
+
     async def text(self, ctx: Ctx, event: Text) -> None:
-        if ctx.next is None:
+        waiting = ctx.next
+        if waiting is None:
             if not ctx.person.consented:
-                await self.start_flow(ctx, "onboarding")
+                await self.start_flow(ctx, ONBOARDING)
                 return
             ctx.say(ctx._("I'm not sure what you mean. Here is what you can do:"))
-            await self.start_flow(ctx, "menu")
+            await self.start_flow(ctx, MENU)
             return
-        options: list[list[str]] = ctx.next.data.get("_o", [])
-        picked = match_option(event.text, options)
+        picked = match_option(event.text, waiting.options)
         if picked is not None:
             await self.choice(ctx, picked)
             return
-        if options and not ctx.next.data.get("_t"):
+        if waiting.options and not self._takes_text(waiting):
             stripped = event.text.strip()
             if stripped.isdigit():
                 ctx.say(
                     ctx._(
                         "There is no choice {number}: answer with a number from 1 to {max}.",
                         number=stripped[:12],
-                        max=len(options),
+                        max=len(waiting.options),
                     )
                 )
             else:
                 ctx.say(ctx._("Please answer with one of the choices, by its number or its name."))
-            self.reprompt(ctx, again=True)
+            self.reprompt(ctx)
             return
         await self.step(ctx, event)
 
-    async def other(self, ctx: Ctx, event: Location | Photo | PollVote | Unreadable) -> None:
-        if isinstance(event, PollVote):
-            return  # no poll is known yet (votes come with issue 12): nothing to answer
+    def _takes_text(self, waiting: Next) -> bool:
+        flow = self.registry.get(waiting.flow)
+        spec = flow.steps.get(waiting.step) if flow is not None else None
+        return spec is None or spec.takes_text  # an unknown state goes to the flow, which restarts
+
+    async def poll_vote(self, ctx: Ctx, vote: PollVote) -> None:
+        """An answer to a native poll. Polls arrive with the assembly's votes: until a flow handles
+        them, an answer is taken silently (the person's chat shows it; nothing is stored)."""
+        log.debug("a poll answer for %s arrived, no flow takes poll answers", vote.poll_ref[:40])
+
+    async def other(self, ctx: Ctx, event: Location | Photo | Unreadable) -> None:
         if ctx.next is None:
             if isinstance(event, Unreadable):
                 ctx.say(ctx._("I can only read text messages and button presses here."))
             else:
                 ctx.say(ctx._("Thanks, but I was not expecting that here."))
-            await self.start_flow(ctx, "menu")
+            await self.start_flow(ctx, MENU)
             return
         await self.step(ctx, event)
 
     async def step(self, ctx: Ctx, event: StepEvent) -> None:
-        assert ctx.next is not None
-        flow = REGISTRY[ctx.next.flow]
-        ctx.flow_name = ctx.next.flow
-        ctx.data = {k: v for k, v in ctx.next.data.items() if not k.startswith("_")}
-        await self._guard(ctx, flow.step(ctx, ctx.next.step, event))
+        waiting = ctx.next
+        assert waiting is not None
+        flow = self.registry.get(waiting.flow)
+        if flow is None:  # a flow that no longer exists: nothing to go on with
+            log.info("dialog state of an unknown flow %r dropped", waiting.flow[:40])
+            ctx.finish()
+            await self.start_flow(ctx, MENU)
+            return
+        ctx.flow_name, ctx.data, ctx.then = waiting.flow, dict(waiting.data), waiting.then
+        spec = flow.steps.get(waiting.step)
+        if spec is None:
+            log.info("dialog state %s.%s unknown: the flow starts again", flow.name, waiting.step[:40])
+            await self._guard(ctx, flow.restart(ctx))
+            return
+        if not isinstance(event, spec.accepts):
+            self.not_expected(ctx, event)
+            return
+        await self._guard(ctx, getattr(flow, spec.method)(ctx, event), event)
 
     async def refresh(self, ctx: Ctx, waiting: Next) -> None:
         """A global choice ran while a flow waited: the flow may ask its question afresh (its buttons
         may have changed, e.g. "Join" became "Leave"); otherwise the question is shown again."""
-        ctx.flow_name = waiting.flow
-        ctx.data = {k: v for k, v in waiting.data.items() if not k.startswith("_")}
-        done = await self._guard(ctx, REGISTRY[waiting.flow].after_action(ctx, waiting.step))
+        flow = self.registry.get(waiting.flow)
+        if flow is None:
+            return
+        ctx.flow_name, ctx.data, ctx.then = waiting.flow, dict(waiting.data), waiting.then
+        done = await self._guard(ctx, flow.after_action(ctx, waiting.step))
         if done and ctx.next is waiting:
-            self.reprompt(ctx, again=True)
+            self.reprompt(ctx)
 
-    async def _guard(self, ctx: Ctx, work: Any) -> bool:
-        """Run a step; a refusal from the services rolls back its changes and is explained.
-        True when the step ran through, False when it was refused."""
-        before_next, before_flow, before_data, before_nonce = ctx.next, ctx.flow_name, ctx.data, ctx.nonce
-        before = len(ctx.replies)
-        await ctx.uow.db.conn.execute("SAVEPOINT step")
+    async def _guard(self, ctx: Ctx, work: Any, event: StepEvent | None = None) -> bool:
+        """Run a step; a refusal from the services rolls back its changes and is explained, an
+        input the step cannot use is said so. True when the step ran through."""
+        before = ctx.next, ctx.flow_name, ctx.data, ctx.nonce, ctx.then, len(ctx.replies)
+        conn = ctx.uow.db.conn
+        await conn.execute("SAVEPOINT step")
         try:
             await work
-        except Refused as err:
-            await ctx.uow.db.conn.execute("ROLLBACK TO step")
-            del ctx.replies[before:]
-            ctx.next, ctx.flow_name, ctx.data, ctx.nonce = before_next, before_flow, before_data, before_nonce
-            ctx.refused(err)
-            self.reprompt(ctx, again=True)
+        except (Refused, Unexpected) as err:
+            await conn.execute("ROLLBACK TO step")
+            ctx.next, ctx.flow_name, ctx.data, ctx.nonce, ctx.then = before[:5]
+            del ctx.replies[before[5] :]
+            if isinstance(err, Refused):
+                ctx.refused(err)
+                self.reprompt(ctx)
+            else:
+                self.not_expected(ctx, event)
             return False
         finally:
-            await ctx.uow.db.conn.execute("RELEASE step")
+            await conn.execute("RELEASE step")
         return True
 
-    def reprompt(self, ctx: Ctx, *, again: bool = False) -> None:
-        """Show the current question again, with its choices (same tokens: they stay valid)."""
-        if ctx.next is None:
+    def not_expected(self, ctx: Ctx, event: StepEvent | None) -> None:
+        """A polite word for an input this step cannot use, then the same question (same buttons)."""
+        if isinstance(event, Photo):
+            ctx.say(ctx._("Thanks, but I was not expecting a photo here."))
+        elif isinstance(event, Location):
+            ctx.say(ctx._("Thanks, but I was not expecting a location here."))
+        elif isinstance(event, Unreadable):
+            ctx.say(ctx._("I can only read text messages and button presses here."))
+        elif isinstance(event, Text):
+            ctx.say(ctx._("Please answer with one of the choices, by its number or its name."))
+        else:
+            ctx.say(ctx._("This choice has expired."))
+        self.reprompt(ctx)
+
+    def reprompt(self, ctx: Ctx) -> None:
+        """Show the waiting question again, with its choices (same tokens: they stay valid)."""
+        if ctx.next is None or not ctx.next.question:
             return
-        question = ctx.next.data.get("_q")
-        if not question:
-            return
-        options = tuple(Option(t, label) for t, label in ctx.next.data.get("_o", []))
-        ctx.replies.append(Reply(Markup(question), options))
+        options = tuple(Option(t, label) for t, label in ctx.next.options)
+        ctx.replies.append(Reply(Markup(ctx.next.question), options))
 
     # Outbox -------------------------------------------------------------------------------
 
@@ -380,13 +509,7 @@ class Engine:
             await uow.kv.set(f"poll.{channel}.{native_id}", ref)
 
 
-def _keep(state: DialogState) -> Any:
-    from .context import Next
-
-    return Next(state.flow, state.step, dict(state.data))
-
-
-def match_option(text: str, options: list[list[str]]) -> str | None:
+def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
     """A typed answer read as a choice: its number (1-based) or its label, accents and case folded."""
     answer = fold(text).rstrip(".)")
     if not answer or not options:

@@ -1,4 +1,8 @@
-"""Every flow, by name, and the commands (French and English) that start them."""
+"""The flows this bot is made of, in the order help and menus show them.
+
+Adding a flow is writing its module and listing an instance here (or passing a registry of one's
+own to `Engine(…, flows=…)`): the engine, the help, the menu and the channels' command lists
+read everything else from the flow itself."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from .browse import BrowseFlow
 from .circles import CirclesFlow
 from .express import ExpressFlow
 from .language import LanguageFlow
-from .menu import HelpFlow, MenuFlow, StartFlow
+from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
 from .missions import MissionsFlow
 from .my_needs import MyNeedsFlow
 from .new_mission import NewMissionFlow
@@ -17,25 +21,33 @@ from .profile import ProfileFlow
 from .qr import QrFlow
 from .sorting import SortingFlow
 
-FLOWS: tuple[Flow, ...] = (
-    StartFlow(),
-    MenuFlow(),
-    HelpFlow(),
-    OnboardingFlow(),
-    ExpressFlow(),
-    MyNeedsFlow(),
-    BrowseFlow(),
-    OfferFlow(),
-    CirclesFlow(),
-    MissionsFlow(),
-    NewMissionFlow(),
-    SortingFlow(),
-    ProfileFlow(),
-    LanguageFlow(),
-    QrFlow(),
-)
 
+def DEFAULT_FLOWS() -> tuple[Flow, ...]:  # noqa: N802 - reads as the constant it stands for
+    """A fresh instance of every flow, in the order help, menus and command lists show them."""
+    return (
+        StartFlow(),
+        MenuFlow(),
+        OnboardingFlow(),
+        ExpressFlow(),
+        BrowseFlow(),
+        MyNeedsFlow(),
+        OfferFlow(),
+        CirclesFlow(),
+        MissionsFlow(),
+        ProfileFlow(),
+        LanguageFlow(),
+        NewMissionFlow(),
+        SortingFlow(),
+        QrFlow(),
+        HelpFlow(),
+        CancelFlow(),
+    )
+
+
+FLOWS: tuple[Flow, ...] = DEFAULT_FLOWS()
 REGISTRY: dict[str, Flow] = {flow.name: flow for flow in FLOWS}
-COMMANDS: dict[str, str] = {command: flow.name for flow in FLOWS for command in flow.commands}
+COMMANDS: dict[str, str] = {
+    command: flow.name for flow in FLOWS for command in (*flow.commands, *flow.aliases)
+}
 
-__all__ = ["COMMANDS", "FLOWS", "REGISTRY", "Flow"]
+__all__ = ["COMMANDS", "DEFAULT_FLOWS", "FLOWS", "REGISTRY", "Flow"]

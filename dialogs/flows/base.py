@@ -1,17 +1,50 @@
-"""What a flow is: a small state machine whose steps take an event and ask the next question.
+"""What a flow is: a small state machine whose declared steps take an event and ask the next question.
 
-A flow never talks to a channel. It reads `ctx` (the person, their unit of work, the clock,
-their language) and calls `ctx.ask(step, text, options)` to wait for the next answer,
-`ctx.say(...)` to add a message, `ctx.finish()` to end. The engine saves the state after each
-event, so a restart loses nothing."""
+A flow never talks to a channel. It reads `ctx` (the person, their unit of work, the clock, their
+language) and calls `ctx.ask(step, text, options)` to wait for the next answer, `ctx.say(...)` to
+add a message, `ctx.finish()` to end, `ctx.start_flow(name, then=...)` to hand over. The engine
+saves the state after each event, so a restart loses nothing.
+
+Each step is a method declared with what it accepts:
+
+    @step("theme")                         # a choice of this step (the default)
+    async def on_theme(self, ctx, event: Picked) -> None: ...
+
+    @step("place", accepts=(Text, Location, Picked))
+    async def on_place(self, ctx, event: StepEvent) -> None: ...
+
+The engine answers by itself what a step does not accept (a photo at the theme step, a sticker,
+typed text where only buttons make sense) and a state no step is declared for (left by an older
+version): a step only sees what it declared. A step that finds a value it cannot use raises
+`Unexpected`, and the engine says so politely and asks the same question again.
+
+A flow says who may see it (`audience`), how it is named in help and menus (`title`, `summary`),
+and which global choices it handles (`@handles(NeedAction, "support")`): the help, the menu and
+Telegram's command list are built from the registry of flows, never from a list kept elsewhere."""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from lte_core.domain import Actor
+
+from ..choices import GlobalChoice
 from ..context import Ctx
 from ..contract import Location, Photo, Text, Unreadable
+
+__all__ = [
+    "Audience",
+    "Flow",
+    "Picked",
+    "StepEvent",
+    "StepSpec",
+    "Unexpected",
+    "handles",
+    "step",
+]
 
 
 @dataclass(frozen=True)
@@ -24,36 +57,113 @@ class Picked:
 StepEvent = Picked | Text | Location | Photo | Unreadable
 
 
+class Unexpected(Exception):  # noqa: N818 - it is an answer, not an error
+    """Raised by a step for an input it cannot use: the engine says so and asks again."""
+
+
+class Audience(enum.Enum):
+    """Who may see a flow in help, menus and command lists (the services check again)."""
+
+    EVERYONE = "everyone"
+    COORDINATORS = "coordinators"  # coordinators of a circle, and the noyau
+    SORTERS = "sorters"  # the sorting circle's coordinators, and the noyau
+    NOYAU = "noyau"
+
+    def admits(self, who: Actor | None) -> bool:
+        if self is Audience.EVERYONE:
+            return True
+        if who is None:
+            return False
+        if self is Audience.COORDINATORS:
+            return bool(who.coordinations) or who.is_noyau
+        if self is Audience.SORTERS:
+            return who.is_sorter
+        return who.is_noyau
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    method: str
+    accepts: tuple[type, ...]
+
+    @property
+    def takes_text(self) -> bool:
+        return Text in self.accepts
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+
+
+def step(*names: str, accepts: type | tuple[type, ...] = Picked) -> Callable[[F], F]:
+    """Declare a method as the handler of the step(s) `names`, taking the events in `accepts`."""
+    kinds = accepts if isinstance(accepts, tuple) else (accepts,)
+
+    def mark(method: F) -> F:
+        method.__dict__.setdefault("_lte_steps", []).append((names, kinds))
+        return method
+
+    return mark
+
+
+def handles(choice: type[GlobalChoice], *actions: str) -> Callable[[F], F]:
+    """Declare a method `(self, ctx, ident)` as the handler of global choices of that type."""
+
+    def mark(method: F) -> F:
+        method.__dict__.setdefault("_lte_actions", []).extend((choice, a) for a in actions)
+        return method
+
+    return mark
+
+
 class Flow:
-    """Subclass it; register the instance in `dialogs.flows.REGISTRY`."""
+    """Subclass it, declare its steps, and list an instance in the registry given to the engine."""
 
     name: ClassVar[str]
     # Command names that start the flow: French first, then English (DESIGN §10).
     commands: ClassVar[tuple[str, ...]] = ()
+    # More words that start it (`/bonjour`), shown nowhere.
+    aliases: ClassVar[tuple[str, ...]] = ()
+    # Short name (menu buttons, Telegram's command list) and help line; catalog msgids (N_).
+    title: ClassVar[str | None] = None
+    summary: ClassVar[str | None] = None
+    in_menu: ClassVar[bool] = False
+    audience: ClassVar[Audience] = Audience.EVERYONE
     # Residents must have accepted what is kept before most flows; onboarding, help, language don't ask.
     needs_consent: ClassVar[bool] = True
+    # A flow that answers and gives the word back (help): the question waiting before it stays.
+    interrupts: ClassVar[bool] = False
+
+    steps: ClassVar[dict[str, StepSpec]] = {}
+    actions: ClassVar[dict[tuple[type[GlobalChoice], str], str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        steps: dict[str, StepSpec] = {}
+        actions: dict[tuple[type[GlobalChoice], str], str] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, member in vars(klass).items():
+                for names, kinds in getattr(member, "_lte_steps", ()):
+                    for name in names:
+                        steps[name] = StepSpec(attr, kinds)
+                for key in getattr(member, "_lte_actions", ()):
+                    actions[key] = attr
+        cls.steps = steps
+        cls.actions = actions
+
+    @classmethod
+    def command(cls, locale: str) -> str:
+        """The flow's command in a language: French first in `commands`, then English."""
+        if not cls.commands:
+            return ""
+        return cls.commands[1] if locale == "en" and len(cls.commands) > 1 else cls.commands[0]
 
     async def start(self, ctx: Ctx, args: str) -> None:
         raise NotImplementedError
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        raise NotImplementedError
+    async def restart(self, ctx: Ctx) -> None:
+        """A state no step is declared for (an older version's): start again rather than guess."""
+        await self.start(ctx, "")
 
     async def after_action(self, ctx: Ctx, step: str) -> None:
-        """A global choice (`g.*`) ran while this flow waited at `step`. Ask the question again with
+        """A global choice ran while this flow waited at `step`. Ask the question again with
         `ctx.ask` if what it shows may have changed; by default the engine repeats it as it was."""
-
-
-def not_expected(ctx: Ctx, event: StepEvent) -> None:
-    """A polite word for an input this step cannot use, then the same question again (same buttons)."""
-    if isinstance(event, Photo):
-        ctx.say(ctx._("Thanks, but I was not expecting a photo here."))
-    elif isinstance(event, Location):
-        ctx.say(ctx._("Thanks, but I was not expecting a location here."))
-    elif isinstance(event, Unreadable):
-        ctx.say(ctx._("I can only read text messages and button presses here."))
-    elif isinstance(event, Text):
-        ctx.say(ctx._("Please answer with one of the choices, by its number or its name."))
-    else:
-        ctx.say(ctx._("This choice has expired."))
-    ctx.engine.reprompt(ctx, again=True)

@@ -27,12 +27,15 @@ from markupsafe import Markup
 from lte_core.domain import Refused, Theme, fold
 from lte_core.services import needs
 
-from ..cards import need_line, support_option
+from ..cards import need_card, need_line, support_option
+from ..choices import NeedAction, OpenFlow
 from ..context import Ctx
 from ..contract import Option
-from .base import Flow, Picked, StepEvent, not_expected
+from ..pager import Pager
+from ..tr import N_
+from .base import Flow, Picked, Unexpected, handles, step
 
-PAGE = 5
+PAGER = Pager(size=5)
 ALL = "*"  # not a possible theme code
 
 
@@ -61,9 +64,13 @@ def find_theme(themes: list[Theme], text: str) -> Theme | None:
 class BrowseFlow(Flow):
     name = "browse"
     commands = ("besoins", "needs")
+    title = N_("See and support needs")
+    summary = N_("see the needs of the territory and support them")
+    in_menu = True
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.data.update(theme=None, offset=0)
+        ctx.data.update(theme=None)
+        PAGER.reset(ctx)
         if args.strip():
             theme = find_theme(await ctx.themes(), args)
             if theme is None:
@@ -79,16 +86,12 @@ class BrowseFlow(Flow):
 
     async def show_page(self, ctx: Ctx) -> None:
         theme: str | None = ctx.data.get("theme")
-        offset = max(0, int(ctx.data.get("offset", 0)))
-        page, total = await needs.browse_needs(ctx.uow, theme=theme, limit=PAGE, offset=offset)
-        if not page and offset and total:
-            # Needs closed since the last page: show the last page there is.
-            offset = (total - 1) // PAGE * PAGE
-            page, total = await needs.browse_needs(ctx.uow, theme=theme, limit=PAGE, offset=offset)
-        ctx.data["offset"] = offset
+        page = await PAGER.load(
+            ctx, lambda offset, limit: needs.browse_needs(ctx.uow, theme=theme, limit=limit, offset=offset)
+        )
         themes = await ctx.themes()
-        express = Option("g.cmd.express", ctx.tr.plain("Express a need"))
-        if not total:
+        express = OpenFlow("express").option(ctx.tr.plain("Express a need"))
+        if not page.total:
             if theme is None:
                 ctx.finish()
                 ctx.say(ctx._("There is no open need yet: be the first to express one!"), [express])
@@ -100,20 +103,19 @@ class BrowseFlow(Flow):
                 extra=[express],
             )
             return
-        pages = (total + PAGE - 1) // PAGE
         if theme is None:
-            head = ctx._("<b>Open needs</b> — page {page} of {pages}", page=offset // PAGE + 1, pages=pages)
+            head = ctx._("<b>Open needs</b> — page {page} of {pages}", page=page.index + 1, pages=page.pages)
         else:
             head = ctx._(
                 "<b>Open needs: {theme}</b> — page {page} of {pages}",
                 theme=ctx.tr.theme(theme, themes),
-                page=offset // PAGE + 1,
-                pages=pages,
+                page=page.index + 1,
+                pages=page.pages,
             )
         supported = await ctx.uow.needs.supported_by(ctx.person.id)
         lines = [head]
         options: list[tuple[str, str]] = []
-        for need in page:
+        for need in page.items:
             line = need_line(ctx.tr, need)
             if theme is None and need.theme:
                 line += Markup(" — ") + ctx._("<i>{theme}</i>", theme=ctx.tr.theme(need.theme, themes))
@@ -128,10 +130,7 @@ class BrowseFlow(Flow):
                     )
                 )
             lines.append(line)
-        if offset > 0:
-            options.append(("prev", ctx.tr.plain("Previous")))
-        if offset + PAGE < total:
-            options.append(("next", ctx.tr.plain("Next")))
+        options += PAGER.options(ctx.tr, page)
         if theme is None:
             options.append(("theme", ctx.tr.plain("Choose a theme")))
         else:
@@ -139,33 +138,34 @@ class BrowseFlow(Flow):
         options.append(("done", ctx.tr.plain("Done")))
         ctx.ask("page", Markup("\n").join(lines), options, extra=[express])
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if value is None:
-            return not_expected(ctx, event)
-        if step == "theme":
-            if value == ALL:
-                ctx.data.update(theme=None, offset=0)
-            elif value in {t.code for t in await ctx.themes()}:
-                ctx.data.update(theme=value, offset=0)
-            else:
-                return not_expected(ctx, event)
-            return await self.show_page(ctx)
-        if step != "page":
-            return await self.show_page(ctx)
+    @step("theme")
+    async def on_theme(self, ctx: Ctx, event: Picked) -> None:
+        if event.value != ALL and event.value not in {t.code for t in await ctx.themes()}:
+            raise Unexpected
+        ctx.data["theme"] = None if event.value == ALL else event.value
+        PAGER.reset(ctx)
+        await self.show_page(ctx)
+
+    @step("page")
+    async def on_page(self, ctx: Ctx, event: Picked) -> None:
+        value = event.value
         if value == "done":
             ctx.finish()
             return await ctx.start_flow("menu")
         if value == "theme":
             return await self.ask_theme(ctx)
         if value == ALL:
-            ctx.data.update(theme=None, offset=0)
-        elif value in ("next", "prev"):
-            ctx.data["offset"] = max(0, int(ctx.data.get("offset", 0)) + (PAGE if value == "next" else -PAGE))
+            ctx.data["theme"] = None
+            PAGER.reset(ctx)
+        elif PAGER.turn(ctx, value):
+            pass
         elif value[:1] in ("s", "u") and value[1:].isdigit():
             await self.toggle_support(ctx, value[:1] == "s", int(value[1:]))
         else:
-            return not_expected(ctx, event)
+            raise Unexpected
+        await self.show_page(ctx)
+
+    async def restart(self, ctx: Ctx) -> None:
         await self.show_page(ctx)
 
     async def toggle_support(self, ctx: Ctx, support: bool, need_id: int) -> None:
@@ -184,3 +184,29 @@ class BrowseFlow(Flow):
                 ctx.say(ctx._("You no longer support <b>{ref}</b>.", ref=need.ref))
         except Refused as err:
             ctx.refused(err)
+
+    # Global choices: a need's card and its support, from anywhere (notifications, deep links) ---
+
+    @handles(NeedAction, "show")
+    async def show_need(self, ctx: Ctx, need_id: int) -> None:
+        need = await needs.get_need(ctx.uow, need_id, history=True)
+        supported = await ctx.uow.needs.supports(need_id, ctx.person.id)
+        options: list[Option] = []
+        if need.status.is_open and need.author_id != ctx.person.id:
+            options.append(support_option(ctx.tr, need, supported))
+        ctx.say(need_card(ctx.tr, need, await ctx.themes(), history=True), options)
+
+    @handles(NeedAction, "support")
+    async def support(self, ctx: Ctx, need_id: int) -> None:
+        need = await needs.support_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+        ctx.say(
+            ctx._("Thank you: you now support <b>{ref}</b>. You will hear when it moves.", ref=need.ref),
+            [support_option(ctx.tr, need, True)],
+        )
+
+    @handles(NeedAction, "unsupport")
+    async def unsupport(self, ctx: Ctx, need_id: int) -> None:
+        need = await needs.unsupport_need(ctx.uow, ctx.person.id, need_id)
+        ctx.say(
+            ctx._("You no longer support <b>{ref}</b>.", ref=need.ref), [support_option(ctx.tr, need, False)]
+        )

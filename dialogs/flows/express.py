@@ -34,23 +34,29 @@ from lte_core.domain.model import PLACE_MAX
 from lte_core.services import needs
 
 from ..cards import need_line
+from ..choices import NeedAction, OpenFlow
 from ..context import Ctx
-from ..contract import CAN_LOCATION, CAN_PHOTO, Location, Option, Photo, Text
-from .base import Flow, Picked, StepEvent, not_expected
+from ..contract import CAN_LOCATION, CAN_PHOTO, Location, Photo, Text
+from ..form import CANCEL, Field, FormFlow
+from ..tr import N_
+from .base import Picked, Unexpected, step
 
 SKIP = "skip"
 NO_THEME = "-"  # not a possible theme code (codes are letters, digits and _)
 DIFFERENT = "different"
-CANCEL = "cancel"
-SEND = "send"
-EDIT_TEXT = "edit_text"
-EDIT_THEME = "edit_theme"
-EDIT_PLACE = "edit_place"
 
 
-class ExpressFlow(Flow):
+class ExpressFlow(FormFlow):
     name = "express"
     commands = ("besoin", "need")
+    title = N_("Express a need")
+    summary = N_("express a need (or /besoin followed by your text)")
+    in_menu = True
+    fields = (
+        Field("text", N_("Change the text")),
+        Field("theme", N_("Change the theme")),
+        Field("place", N_("Change the place")),
+    )
 
     async def start(self, ctx: Ctx, args: str) -> None:
         if args.strip():
@@ -72,7 +78,6 @@ class ExpressFlow(Flow):
                 "What does our territory need? Describe it in a few words, in one message "
                 "(for example: “a shared garden near the school”)."
             ),
-            text_ok=True,
         )
 
     async def after_text(self, ctx: Ctx) -> None:
@@ -81,7 +86,7 @@ class ExpressFlow(Flow):
         and a supported need weighs more than a duplicate the sorters would have to merge."""
         similar = await needs.similar_needs(ctx.uow, ctx.data["text"], limit=3)
         if not similar:
-            return await self.after_similar(ctx)
+            return await self.proceed(ctx, "theme")
         supported = await ctx.uow.needs.supported_by(ctx.person.id)
         lines = [
             ctx._(
@@ -107,11 +112,6 @@ class ExpressFlow(Flow):
             line += Markup(" ") + ctx._("(you already support it)")
         return line
 
-    async def after_similar(self, ctx: Ctx) -> None:
-        if ctx.data.get("review"):
-            return await self.ask_recap(ctx)
-        await self.ask_theme(ctx)
-
     async def ask_theme(self, ctx: Ctx) -> None:
         options = [(t.code, t.label(ctx.tr.locale)) for t in await ctx.themes()]
         options.append((NO_THEME, ctx.tr.plain("I don't know")))
@@ -122,7 +122,7 @@ class ExpressFlow(Flow):
             text = ctx._("Where is it? Type a commune, a quartier or an address, send a location, or skip.")
         else:
             text = ctx._("Where is it? Type a commune, a quartier or an address, or skip.")
-        ctx.ask("place", text, [(SKIP, ctx.tr.plain("Skip"))], text_ok=True)
+        ctx.ask("place", text, [(SKIP, ctx.tr.plain("Skip"))])
 
     def ask_photo(self, ctx: Ctx) -> None:
         ctx.ask(
@@ -150,58 +150,37 @@ class ExpressFlow(Flow):
             )
         if d.get("photo"):
             lines.append(ctx._("With your photo."))
-        ctx.ask(
-            "recap",
-            Markup("\n").join(lines),
-            [
-                (SEND, ctx.tr.plain("Send it")),
-                (EDIT_TEXT, ctx.tr.plain("Change the text")),
-                (EDIT_THEME, ctx.tr.plain("Change the theme")),
-                (EDIT_PLACE, ctx.tr.plain("Change the place")),
-                (CANCEL, ctx.tr.plain("Cancel")),
-            ],
-        )
+        self.recap(ctx, "recap", Markup("\n").join(lines))
 
     # Answers -----------------------------------------------------------------------------
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
+    @step("text", accepts=Text)
+    async def on_text(self, ctx: Ctx, event: Text) -> None:
+        ctx.data["text"] = needs.check_need_text(event.text)
+        await self.after_text(ctx)
+
+    @step("similar")
+    async def on_similar(self, ctx: Ctx, event: Picked) -> None:
+        value = event.value
         if value == CANCEL:
             return await self.cancel(ctx)
-        if step == "text":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            ctx.data["text"] = needs.check_need_text(event.text)
-            return await self.after_text(ctx)
-        if step == "similar":
-            if value == DIFFERENT:
-                ctx.data.pop("similar", None)
-                return await self.after_similar(ctx)
-            if value and value[:1] == "s" and value[1:].isdigit():
-                return await self.support_instead(ctx, int(value[1:]))
-            return not_expected(ctx, event)
-        if step == "theme":
-            codes = {t.code for t in await ctx.themes()}
-            if value != NO_THEME and value not in codes:
-                return not_expected(ctx, event)
-            ctx.data["theme"] = None if value == NO_THEME else value
-            if ctx.data.get("review"):
-                return await self.ask_recap(ctx)
-            return self.ask_place(ctx)
-        if step == "place":
-            return await self.place(ctx, event)
-        if step == "photo":
-            if isinstance(event, Photo):
-                ctx.data["photo"] = event.ref
-            elif value != SKIP:
-                return not_expected(ctx, event)
-            return await self.ask_recap(ctx)
-        if step == "recap":
-            return await self.recap(ctx, value, event)
-        # A state from an older version of this flow: start again rather than guess.
-        self.ask_text(ctx)
+        if value == DIFFERENT:
+            ctx.data.pop("similar", None)
+            return await self.proceed(ctx, "theme")
+        if value[:1] == "s" and value[1:].isdigit() and int(value[1:]) in ctx.data.get("similar", []):
+            return await self.support_instead(ctx, int(value[1:]))
+        raise Unexpected
 
-    async def place(self, ctx: Ctx, event: StepEvent) -> None:
+    @step("theme")
+    async def on_theme(self, ctx: Ctx, event: Picked) -> None:
+        codes = {t.code for t in await ctx.themes()}
+        if event.value != NO_THEME and event.value not in codes:
+            raise Unexpected
+        ctx.data["theme"] = None if event.value == NO_THEME else event.value
+        await self.proceed(ctx, "place")
+
+    @step("place", accepts=(Text, Location, Picked))
+    async def on_place(self, ctx: Ctx, event: Text | Location | Picked) -> None:
         if isinstance(event, Text):
             place = clean_text(event.text, field_name="place", max_len=PLACE_MAX)
             ctx.data.update(place=place, lat=None, lon=None)
@@ -209,36 +188,28 @@ class ExpressFlow(Flow):
             if not (-90 <= event.lat <= 90 and -180 <= event.lon <= 180):
                 raise Invalid("bad_location")
             ctx.data.update(place=None, lat=event.lat, lon=event.lon)
-        elif isinstance(event, Picked) and event.value == SKIP:
-            ctx.data.update(place=None, lat=None, lon=None)
         else:
-            return not_expected(ctx, event)
-        if ctx.data.get("review") or CAN_PHOTO not in ctx.caps:
-            return await self.ask_recap(ctx)
-        self.ask_photo(ctx)
+            ctx.data.update(place=None, lat=None, lon=None)
+        await self.proceed(ctx, "photo" if CAN_PHOTO in ctx.caps else None)
 
-    async def recap(self, ctx: Ctx, value: str | None, event: StepEvent) -> None:
-        if value == SEND:
-            return await self.send(ctx)
-        if value in (EDIT_TEXT, EDIT_THEME, EDIT_PLACE):
-            ctx.data["review"] = True
-            if value == EDIT_TEXT:
-                return self.ask_text(ctx)
-            if value == EDIT_THEME:
-                return await self.ask_theme(ctx)
-            return self.ask_place(ctx)
-        not_expected(ctx, event)
+    @step("photo", accepts=(Photo, Picked))
+    async def on_photo(self, ctx: Ctx, event: Photo | Picked) -> None:
+        if isinstance(event, Photo):
+            ctx.data["photo"] = event.ref
+        await self.ask_recap(ctx)
+
+    @step("recap")
+    async def on_recap(self, ctx: Ctx, event: Picked) -> None:
+        await self.on_recap_answer(ctx, event)
 
     async def support_instead(self, ctx: Ctx, need_id: int) -> None:
-        if need_id not in ctx.data.get("similar", []):
-            return not_expected(ctx, Picked(str(need_id)))
         need = await needs.support_need(ctx.uow, ctx.person.id, need_id, ctx.now)
         ctx.finish()
         ctx.say(
             ctx._("Thank you: you now support <b>{ref}</b>. You will hear when it moves.", ref=need.ref)
             + Markup("\n")
             + ctx._("Nothing else was recorded: your text was not kept."),
-            [Option(f"g.need.{need.id}", ctx.tr.plain("See the need"))],
+            [NeedAction.show(need.id).option(ctx.tr.plain("See the need"))],
         )
 
     async def send(self, ctx: Ctx) -> None:
@@ -263,12 +234,7 @@ class ExpressFlow(Flow):
                 "to the assembly. You will be told of each step. Meanwhile, others can support it."
             ),
             [
-                Option(f"g.need.{need.id}", ctx.tr.plain("See the need")),
-                Option("g.cmd.my_needs", ctx.tr.plain("My needs")),
+                NeedAction.show(need.id).option(ctx.tr.plain("See the need")),
+                OpenFlow("my_needs").option(ctx.tr.plain("My needs")),
             ],
         )
-
-    async def cancel(self, ctx: Ctx) -> None:
-        ctx.finish()
-        ctx.say(ctx._("Cancelled. Nothing more was recorded."))
-        await ctx.start_flow("menu")

@@ -16,7 +16,8 @@ from lte_core.domain import fold
 from lte_core.services import people
 
 from ..context import Ctx
-from .base import Flow, Picked, StepEvent, not_expected
+from ..tr import N_
+from .base import Flow, Picked, step
 
 LANGUAGES = {"fr": "Français", "en": "English"}  # each language by its own name, never translated
 ALIASES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "english": "en", "anglais": "en"}
@@ -25,6 +26,8 @@ ALIASES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "english": 
 class LanguageFlow(Flow):
     name = "language"
     commands = ("langue", "language")
+    title = N_("Language: français / English")
+    summary = N_("français / English")
     needs_consent = False
 
     async def start(self, ctx: Ctx, args: str) -> None:
@@ -35,10 +38,9 @@ class LanguageFlow(Flow):
             ctx.say(ctx._("That language is not available (French or English)."))
         ctx.ask("language", ctx._("Which language do you prefer?"), list(LANGUAGES.items()))
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        if isinstance(event, Picked) and event.value in LANGUAGES:
-            return await self.change(ctx, event.value)
-        not_expected(ctx, event)
+    @step("language")
+    async def on_language(self, ctx: Ctx, event: Picked) -> None:
+        await self.change(ctx, event.value)
 
     async def change(self, ctx: Ctx, locale: str) -> None:
         await people.update_profile(ctx.uow, ctx.person.id, locale=locale)

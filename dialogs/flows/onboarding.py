@@ -21,7 +21,7 @@ from lte_core.services._common import person_of
 from ..context import Ctx
 from ..contract import Text
 from ..themes import DONE, ask_theme_toggle, toggled
-from .base import Flow, Picked, StepEvent
+from .base import Flow, Picked, step
 
 SKIP = "skip"
 
@@ -83,68 +83,59 @@ class OnboardingFlow(Flow):
             ctx.person.interests,
         )
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if step == "language":
-            if value not in ("fr", "en"):
-                return self.ask_language(ctx)
-            await people.update_profile(ctx.uow, ctx.person.id, locale=value)
-            ctx.person.locale = value
-            ctx.tr = ctx.engine.tr(value)
-            return self.ask_consent(ctx)
-        if step == "consent":
-            if value == "no":
-                ctx.say(
-                    ctx._(
-                        "Understood: nothing is kept beyond this chat's identity. "
-                        "If you change your mind, type /start."
-                    )
+    @step("language")
+    async def on_language(self, ctx: Ctx, event: Picked) -> None:
+        await people.update_profile(ctx.uow, ctx.person.id, locale=event.value)
+        ctx.person.locale = event.value
+        ctx.tr = ctx.engine.tr(event.value)
+        self.ask_consent(ctx)
+
+    @step("consent")
+    async def on_consent(self, ctx: Ctx, event: Picked) -> None:
+        if event.value == "no":
+            ctx.then = None
+            ctx.finish()
+            ctx.say(
+                ctx._(
+                    "Understood: nothing is kept beyond this chat's identity. "
+                    "If you change your mind, type /start."
                 )
-                return ctx.finish()
-            if value != "yes":
-                return self.ask_consent(ctx)
-            await people.give_consent(ctx.uow, ctx.person.id, ctx.now)
-            ctx.person.consented_at = ctx.now
-            return self.ask_name(ctx)
-        if step == "first_name":
-            if isinstance(event, Text):
-                await people.update_profile(ctx.uow, ctx.person.id, first_name=event.text)
-            elif value != SKIP:
-                return self.ask_name(ctx)
-            return self.ask_place(ctx)
-        if step == "place":
-            if isinstance(event, Text):
-                await people.update_profile(ctx.uow, ctx.person.id, place=event.text)
-            elif value != SKIP:
-                return self.ask_place(ctx)
-            return await self.ask_interests(ctx)
-        if step == "interests":
-            if value == DONE:
-                return await self.done(ctx)
-            codes = {t.code for t in await ctx.themes()}
-            if value in codes:
-                person = await person_of(ctx.uow, ctx.person.id)
-                chosen = toggled(person.interests, value)
-                ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
-            return await self.ask_interests(ctx)
-        return self.ask_language(ctx)
+            )
+            return
+        await people.give_consent(ctx.uow, ctx.person.id, ctx.now)
+        ctx.person.consented_at = ctx.now
+        self.ask_name(ctx)
+
+    @step("first_name", accepts=(Text, Picked))
+    async def on_first_name(self, ctx: Ctx, event: Text | Picked) -> None:
+        if isinstance(event, Text):
+            await people.update_profile(ctx.uow, ctx.person.id, first_name=event.text)
+        self.ask_place(ctx)
+
+    @step("place", accepts=(Text, Picked))
+    async def on_place(self, ctx: Ctx, event: Text | Picked) -> None:
+        if isinstance(event, Text):
+            await people.update_profile(ctx.uow, ctx.person.id, place=event.text)
+        await self.ask_interests(ctx)
+
+    @step("interests")
+    async def on_interests(self, ctx: Ctx, event: Picked) -> None:
+        if event.value == DONE:
+            return await self.done(ctx)
+        codes = {t.code for t in await ctx.themes()}
+        if event.value in codes:
+            person = await person_of(ctx.uow, ctx.person.id)
+            chosen = toggled(person.interests, event.value)
+            ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
+        await self.ask_interests(ctx)
 
     async def done(self, ctx: Ctx) -> None:
         person = await person_of(ctx.uow, ctx.person.id)
         ctx.person = person
-        then, token = ctx.data.get("then"), ctx.data.get("then_token")
-        ctx.finish()
         greeting = (
             ctx._("Welcome, {name}! You are all set.", name=person.first_name)
             if person.first_name
             else ctx._("Welcome! You are all set.")
         )
         ctx.say(greeting)
-        if token:
-            from .. import actions
-
-            await actions.run(ctx, str(token))
-        elif then:
-            await ctx.start_flow(str(then[0]), str(then[1]))
-        else:
-            await ctx.start_flow("menu")
+        await ctx.carry_on()  # what brought the person here (a command, a link), or the menu

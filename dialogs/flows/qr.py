@@ -21,12 +21,15 @@ from lte_core.services import links
 from ..context import Ctx
 from ..contract import ImageReply
 from ..qr import qr_png
-from .base import Flow, StepEvent
+from ..tr import N_
+from .base import Audience, Flow
 
 
 class QrFlow(Flow):
     name = "qr"
-    commands = ("qr",)
+    commands = ("qr", "qr")
+    summary = N_("a poster's QR code: /qr need B-12, circle 3 or mission 5")
+    audience = Audience.NOYAU
 
     async def start(self, ctx: Ctx, args: str) -> None:
         ctx.finish()
@@ -62,6 +65,3 @@ class QrFlow(Flow):
         ctx.replies.append(
             ImageReply(qr_png(url), caption + Markup("\n") + escape(url), f"lte-{poster.slug}.png")
         )
-
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        await self.start(ctx, "")
