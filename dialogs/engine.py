@@ -49,8 +49,7 @@ from .tr import Tr
 
 log = logging.getLogger(__name__)
 
-# Words that work without a slash or a bang (Matrix "plain words", basic phones).
-PLAIN_WORDS = {"aide", "help", "menu", "annuler", "cancel", "start", "stop"}
+# The command names of help and cancel, for adapters that still ask (Telegram's command menu).
 CANCEL = {"annuler", "cancel", "stop"}
 HELP = {"aide", "help"}
 MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
@@ -71,6 +70,7 @@ class Registry:
         self.by_name: dict[str, Flow] = {}
         self.commands: dict[str, str] = {}
         self.actions: dict[tuple[type[GlobalChoice], str], tuple[Flow, str]] = {}
+        self.plain_words: set[str] = set()
         for flow in self.flows:
             if flow.name in self.by_name:
                 raise ValueError(f"two flows are named {flow.name!r}")
@@ -79,6 +79,8 @@ class Registry:
                 other = self.commands.setdefault(fold(command), flow.name)
                 if other != flow.name:
                     raise ValueError(f"/{command} is both {other!r} and {flow.name!r}")
+                if flow.plain_words:
+                    self.plain_words.add(fold(command))
             for key, method in flow.actions.items():
                 self.actions[key] = (flow, method)
         for needed in (MENU, ONBOARDING):
@@ -259,7 +261,7 @@ class Engine:
             if stripped[:1] in ("/", "!") and len(stripped) > 1 and not stripped[1:2].isspace():
                 name, _, args = stripped[1:].partition(" ")
                 event = Command(name, args)
-            elif fold(stripped) in PLAIN_WORDS or (
+            elif fold(stripped) in self.registry.plain_words or (
                 ctx.next is None and fold(stripped) in self.registry.commands
             ):
                 event = Command(fold(stripped))
@@ -522,3 +524,7 @@ def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
             return token
     starts = [token for token, label in options if fold(label).startswith(answer) and len(answer) >= 3]
     return starts[0] if len(starts) == 1 else None
+
+
+# For adapters that read typed words before the engine does (Matrix): prefer `engine.registry`.
+PLAIN_WORDS = frozenset(Registry(DEFAULT_FLOWS()).plain_words)
