@@ -79,8 +79,7 @@ class Registry:
                 other = self.commands.setdefault(fold(command), flow.name)
                 if other != flow.name:
                     raise ValueError(f"/{command} is both {other!r} and {flow.name!r}")
-                if flow.plain_words:
-                    self.plain_words.add(fold(command))
+            self.plain_words.update(fold(w) for w in flow.plain_words)
             for key, method in flow.actions.items():
                 self.actions[key] = (flow, method)
         for needed in (MENU, ONBOARDING):
@@ -290,11 +289,7 @@ class Engine:
         onboarding first, with what they asked for to follow."""
         flow = self.registry[name]
         if flow.needs_consent and not ctx.person.consented:
-            if ctx.next is not None and ctx.next.flow == ONBOARDING:
-                ctx.say(ctx._("Let's finish getting to know each other first."))
-                self.reprompt(ctx)
-                return
-            await self.start_flow(ctx, ONBOARDING, then=Then(flow=name, args=args[:MAX_INPUT]))
+            await self._onboard_first(ctx, Then(flow=name, args=args[:MAX_INPUT]))
             return
         if flow.interrupts:
             await self._interrupt(ctx, flow, args)
@@ -302,6 +297,15 @@ class Engine:
         ctx.flow_name, ctx.data, ctx.then = name, {}, then
         ctx.next = None
         await self._guard(ctx, flow.start(ctx, args))
+
+    async def _onboard_first(self, ctx: Ctx, then: Then) -> None:
+        """Someone who has not accepted what is kept asked for something that keeps data: they get to
+        know us first, and what they asked for follows."""
+        if ctx.next is not None and ctx.next.flow == ONBOARDING:
+            ctx.say(ctx._("Let's finish getting to know each other first."))
+            self.reprompt(ctx)
+            return
+        await self.start_flow(ctx, ONBOARDING, then=then)
 
     async def _interrupt(self, ctx: Ctx, flow: Flow, args: str) -> None:
         """A flow that answers and gives the word back: the waiting question comes again after it,
@@ -353,7 +357,7 @@ class Engine:
             return
         flow, method = handler
         if flow.needs_consent and not ctx.person.consented:
-            await self.start_flow(ctx, ONBOARDING, then=Then(choice=token))
+            await self._onboard_first(ctx, Then(choice=token))
             return
         waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
         ctx.flow_name, ctx.data, ctx.then = flow.name, {}, None

@@ -123,9 +123,9 @@ class Flow:
     commands: ClassVar[tuple[str, ...]] = ()
     # More words that start it (`/bonjour`), shown nowhere.
     aliases: ClassVar[tuple[str, ...]] = ()
-    # Its commands work typed as plain words too, without `/` or `!` (Matrix, basic phones), even
-    # in the middle of another flow: keep it for the few words that must always work (help, cancel).
-    plain_words: ClassVar[bool] = False
+    # Words that start it typed alone, without `/` or `!` (Matrix, basic phones), even in the
+    # middle of another flow: only the few that must always work (help, cancel).
+    plain_words: ClassVar[tuple[str, ...]] = ()
     # Short name (menu buttons, Telegram's command list) and help line; catalog msgids (N_).
     title: ClassVar[str | None] = None
     summary: ClassVar[str | None] = None
