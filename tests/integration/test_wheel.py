@@ -17,6 +17,7 @@ import tarfile
 import venv
 import zipfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    setuptools = version("setuptools")
+    assert int(setuptools.split(".")[0]) >= 77, f"setuptools {setuptools}: run `pip install -e '.[dev]'`"
     work = tmp_path_factory.mktemp("wheel")
     sdist = work / run(sys.executable, "-c", BUILD_SDIST, work).splitlines()[-1].strip()
     with tarfile.open(sdist) as tar:
