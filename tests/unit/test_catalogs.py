@@ -5,8 +5,8 @@ The English msgids are the English text and `scripts/fill_en_catalog.py` copies 
 English strings, so "the English catalog is complete" alone cannot fail. What can go wrong in
 English is checked here instead: a message naming a French command (`/profil` in an English
 text), French leaking into English, placeholders or markup lost, fuzzy entries, missing plural
-forms. Each check is a function run on the real catalogs and, in the last test, on a catalog
-built with those defects, to show it finds them."""
+forms. Each check is a function run on the real catalogs and, in
+`test_the_checks_find_the_defects_they_look_for`, on a catalog built with those defects."""
 
 from __future__ import annotations
 
