@@ -32,6 +32,7 @@ test: install synapse
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
+# The .mo of a checkout (git-ignored); a wheel's build compiles its own into lte_core/locales/ (setup.py).
 catalogs: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d locales -D messages
 

@@ -1,7 +1,10 @@
 """Catalogs and formatting: gettext through Babel, dates and numbers in the territory's zone.
 
-The `.mo` files are compiled by `make catalogs` and by the test fixture; when one is missing or
-older than its `.po` (a plain `pip install`), the `.po` is compiled in memory instead."""
+The catalogs are the package `lte_core.locales` (the top-level `locales/` of the repository, mapped
+by setup.py), read with `importlib.resources`. A wheel carries the `.mo` its build compiled; an
+editable install and a checkout have the `.po` and the `.mo` of `make catalogs` or of the test
+fixture. A `.mo` missing or older than its `.po` (a `.po` just edited) is replaced by the `.po`
+compiled in memory."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import datetime as dt
 import io
 import os
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,11 +26,27 @@ from babel.support import NullTranslations, Translations
 
 DOMAIN = "messages"
 LOCALES = ("fr", "en")
+CATALOGS = "lte_core.locales"
 
 
-def locales_dir() -> Path:
+def locales_dir() -> Traversable:
+    """Where the catalogs are: `LTE_LOCALES_DIR`, else the package `lte_core.locales`, else the
+    `locales/` beside `lte_core/` (a checkout run without installing, or installed before the
+    package existed)."""
     override = os.environ.get("LTE_LOCALES_DIR")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "locales"
+    if override:
+        return Path(override)
+    try:
+        return resources.files(CATALOGS)
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "locales"
+
+
+def _stale(mo: Traversable, po: Traversable) -> bool:
+    """A `.mo` older than its `.po`: the `.po` was edited since `make catalogs`."""
+    if not (isinstance(mo, Path) and isinstance(po, Path) and po.is_file()):
+        return False
+    return mo.stat().st_mtime < po.stat().st_mtime
 
 
 @lru_cache(maxsize=8)
@@ -35,10 +56,9 @@ def translations(locale: str) -> NullTranslations:
         locale = LOCALES[0]
     base = locales_dir() / locale / "LC_MESSAGES"
     po, mo = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as fh:
-            return Translations(fh, domain=DOMAIN)
-    if po.exists():
+    if mo.is_file() and not _stale(mo, po):
+        return Translations(io.BytesIO(mo.read_bytes()), domain=DOMAIN)
+    if po.is_file():
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=locale, domain=DOMAIN)
         buf = io.BytesIO()

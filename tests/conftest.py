@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
-    """Compile the .po catalogs to .mo, as the build does (the .mo files are not committed)."""
+    """Compile the .po catalogs to .mo in place, as `make catalogs` does (the .mo are not committed;
+    a wheel's build compiles its own, setup.py). `lte_core.i18n` reads them there: the editable
+    install maps `lte_core.locales` to `locales/`."""
     subprocess.run(
         [
             sys.executable,
