@@ -49,8 +49,7 @@ from .tr import Tr
 
 log = logging.getLogger(__name__)
 
-# Words that work without a slash or a bang (Matrix "plain words", basic phones).
-PLAIN_WORDS = {"aide", "help", "menu", "annuler", "cancel", "start", "stop"}
+# The command names of help and cancel, for adapters that still ask (Telegram's command menu).
 CANCEL = {"annuler", "cancel", "stop"}
 HELP = {"aide", "help"}
 MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
@@ -71,6 +70,7 @@ class Registry:
         self.by_name: dict[str, Flow] = {}
         self.commands: dict[str, str] = {}
         self.actions: dict[tuple[type[GlobalChoice], str], tuple[Flow, str]] = {}
+        self.plain_words: set[str] = set()
         for flow in self.flows:
             if flow.name in self.by_name:
                 raise ValueError(f"two flows are named {flow.name!r}")
@@ -79,6 +79,7 @@ class Registry:
                 other = self.commands.setdefault(fold(command), flow.name)
                 if other != flow.name:
                     raise ValueError(f"/{command} is both {other!r} and {flow.name!r}")
+            self.plain_words.update(fold(w) for w in flow.plain_words)
             for key, method in flow.actions.items():
                 self.actions[key] = (flow, method)
         for needed in (MENU, ONBOARDING):
@@ -259,7 +260,7 @@ class Engine:
             if stripped[:1] in ("/", "!") and len(stripped) > 1 and not stripped[1:2].isspace():
                 name, _, args = stripped[1:].partition(" ")
                 event = Command(name, args)
-            elif fold(stripped) in PLAIN_WORDS or (
+            elif fold(stripped) in self.registry.plain_words or (
                 ctx.next is None and fold(stripped) in self.registry.commands
             ):
                 event = Command(fold(stripped))
@@ -288,11 +289,7 @@ class Engine:
         onboarding first, with what they asked for to follow."""
         flow = self.registry[name]
         if flow.needs_consent and not ctx.person.consented:
-            if ctx.next is not None and ctx.next.flow == ONBOARDING:
-                ctx.say(ctx._("Let's finish getting to know each other first."))
-                self.reprompt(ctx)
-                return
-            await self.start_flow(ctx, ONBOARDING, then=Then(flow=name, args=args[:MAX_INPUT]))
+            await self._onboard_first(ctx, Then(flow=name, args=args[:MAX_INPUT]))
             return
         if flow.interrupts:
             await self._interrupt(ctx, flow, args)
@@ -300,6 +297,15 @@ class Engine:
         ctx.flow_name, ctx.data, ctx.then = name, {}, then
         ctx.next = None
         await self._guard(ctx, flow.start(ctx, args))
+
+    async def _onboard_first(self, ctx: Ctx, then: Then) -> None:
+        """Someone who has not accepted what is kept asked for something that keeps data: they get to
+        know us first, and what they asked for follows."""
+        if ctx.next is not None and ctx.next.flow == ONBOARDING:
+            ctx.say(ctx._("Let's finish getting to know each other first."))
+            self.reprompt(ctx)
+            return
+        await self.start_flow(ctx, ONBOARDING, then=then)
 
     async def _interrupt(self, ctx: Ctx, flow: Flow, args: str) -> None:
         """A flow that answers and gives the word back: the waiting question comes again after it,
@@ -351,7 +357,7 @@ class Engine:
             return
         flow, method = handler
         if flow.needs_consent and not ctx.person.consented:
-            await self.start_flow(ctx, ONBOARDING, then=Then(choice=token))
+            await self._onboard_first(ctx, Then(choice=token))
             return
         waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
         ctx.flow_name, ctx.data, ctx.then = flow.name, {}, None
@@ -522,3 +528,7 @@ def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
             return token
     starts = [token for token, label in options if fold(label).startswith(answer) and len(answer) >= 3]
     return starts[0] if len(starts) == 1 else None
+
+
+# For adapters that read typed words before the engine does (Matrix): prefer `engine.registry`.
+PLAIN_WORDS = frozenset(Registry(DEFAULT_FLOWS()).plain_words)

@@ -22,7 +22,7 @@ from .qr import QrFlow
 from .sorting import SortingFlow
 
 
-def DEFAULT_FLOWS() -> tuple[Flow, ...]:  # noqa: N802 - reads as the constant it stands for
+def DEFAULT_FLOWS() -> tuple[Flow, ...]:
     """A fresh instance of every flow, in the order help, menus and command lists show them."""
     return (
         StartFlow(),

@@ -57,7 +57,7 @@ class Picked:
 StepEvent = Picked | Text | Location | Photo | Unreadable
 
 
-class Unexpected(Exception):  # noqa: N818 - it is an answer, not an error
+class Unexpected(Exception):
     """Raised by a step for an input it cannot use: the engine says so and asks again."""
 
 
@@ -123,6 +123,9 @@ class Flow:
     commands: ClassVar[tuple[str, ...]] = ()
     # More words that start it (`/bonjour`), shown nowhere.
     aliases: ClassVar[tuple[str, ...]] = ()
+    # Words that start it typed alone, without `/` or `!` (Matrix, basic phones), even in the
+    # middle of another flow: only the few that must always work (help, cancel).
+    plain_words: ClassVar[tuple[str, ...]] = ()
     # Short name (menu buttons, Telegram's command list) and help line; catalog msgids (N_).
     title: ClassVar[str | None] = None
     summary: ClassVar[str | None] = None

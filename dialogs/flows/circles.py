@@ -4,7 +4,7 @@
 stateDiagram-v2
     [*] --> [*]: no circle yet → a friendly line
     [*] --> list: /cercles
-    list --> list: next page | previous page
+    list --> list: next | previous
     list --> card: a circle
     list --> mine: my circles
     mine --> card: one of my circles
@@ -27,14 +27,14 @@ from lte_core.domain import Circle, CircleKind, MemberRole, NotFound
 from lte_core.services import circles
 
 from ..cards import circle_card, circle_line, snippet
+from ..choices import CircleAction, OpenFlow
 from ..context import Ctx
 from ..contract import Option
+from ..pager import Pager
 from ..tr import CIRCLE_KIND_LABELS, N_
-from .base import Flow, Picked, StepEvent, not_expected
+from .base import Audience, Flow, Picked, Unexpected, handles, step
 
-PAGE = 8
-NEXT = "next"
-PREV = "prev"
+PAGER = Pager(size=8)
 MINE = "mine"
 ALL = "all"
 BACK = "back"
@@ -55,9 +55,14 @@ def circle_value(value: str | None) -> int | None:
 class CirclesFlow(Flow):
     name = "circles"
     commands = ("cercles", "circles")
+    title = N_("Circles")
+    summary = N_("join a circle")
+    in_menu = True
+    audience = Audience.EVERYONE
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.data = {"page": 0}
+        ctx.data = {}
+        PAGER.reset(ctx)
         await self.ask_list(ctx)
 
     # Questions ---------------------------------------------------------------------------
@@ -76,14 +81,11 @@ class CirclesFlow(Flow):
         # Grouped by kind, in the order of the method: mission, work, activities, thematic, project.
         order = list(CircleKind)
         everything.sort(key=lambda c: (order.index(c.kind), c.name.casefold()))
-        pages = (len(everything) + PAGE - 1) // PAGE
-        page = min(max(int(ctx.data.get("page", 0)), 0), pages - 1)
-        ctx.data["page"] = page
-        shown = everything[page * PAGE : (page + 1) * PAGE]
+        page = PAGER.slice(ctx, everything)
         mine = {c.id for c, _ in await circles.my_circles(ctx.uow, ctx.person.id)}
         lines = [ctx._("<b>The circles of the territory</b> — choose one to see it, join or leave it.")]
         kind: CircleKind | None = None
-        for circle in shown:
+        for circle in page.items:
             if circle.kind is not kind:
                 kind = circle.kind
                 lines.append(
@@ -93,13 +95,11 @@ class CirclesFlow(Flow):
             if circle.id in mine:
                 line += Markup(" ") + ctx._("(you are in it)")
             lines.append(line)
-        if pages > 1:
-            lines.append(ctx._("Page {page} of {pages}.", page=page + 1, pages=pages))
-        options = [(f"c{c.id}", self.label(c, c.id in mine)) for c in shown]
-        if page + 1 < pages:
-            options.append((NEXT, ctx.tr.plain("Next page")))
-        if page > 0:
-            options.append((PREV, ctx.tr.plain("Previous page")))
+        heading = PAGER.heading(ctx.tr, page)
+        if heading is not None:
+            lines.append(heading)
+        options = [(f"c{c.id}", self.label(c, c.id in mine)) for c in page.items]
+        options += PAGER.options(ctx.tr, page)
         options.append((MINE, ctx.tr.plain("My circles")))
         ctx.ask("list", Markup("\n").join(lines), options)
 
@@ -122,7 +122,7 @@ class CirclesFlow(Flow):
                     role=ctx.tr.plain(ROLE_LABELS[role]),
                 )
             )
-        options = [(f"c{c.id}", self.label(c, False)) for c, _ in mine[: PAGE * 3]]
+        options = [(f"c{c.id}", self.label(c, False)) for c, _ in mine[: PAGER.size * 3]]
         options.append((ALL, ctx.tr.plain("All the circles")))
         ctx.ask("mine", Markup("\n").join(lines), options)
 
@@ -137,17 +137,17 @@ class CirclesFlow(Flow):
         text = circle_card(ctx.tr, circle)
         options: list[tuple[str, str] | Option] = []
         if membership is None:
-            options.append(Option(f"g.join.{circle.id}", ctx.tr.plain("Join this circle")))
+            options.append(CircleAction.join(circle.id).option(ctx.tr.plain("Join this circle")))
         else:
             text += Markup("\n") + (
                 ctx._("You coordinate this circle.")
                 if membership.role is MemberRole.COORDINATOR
                 else ctx._("You are a member of this circle: you receive its missions.")
             )
-            options.append(Option("g.cmd.missions", ctx.tr.plain("See the missions")))
+            options.append(OpenFlow("missions").option(ctx.tr.plain("See the missions")))
             if membership.role is MemberRole.COORDINATOR:
-                options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
-            options.append(Option(f"g.leave.{circle.id}", ctx.tr.plain("Leave this circle")))
+                options.append(OpenFlow("new_mission").option(ctx.tr.plain("Create a mission")))
+            options.append(CircleAction.leave(circle.id).option(ctx.tr.plain("Leave this circle")))
         back = (
             ctx.tr.plain("Back to my circles")
             if ctx.data.get("from") == MINE
@@ -163,26 +163,30 @@ class CirclesFlow(Flow):
 
     # Answers -----------------------------------------------------------------------------
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if not isinstance(event, Picked):
-            return not_expected(ctx, event)
+    @step("list")
+    async def on_list(self, ctx: Ctx, event: Picked) -> None:
+        if PAGER.turn(ctx, event.value):
+            return await self.ask_list(ctx)
+        if event.value == MINE:
+            return await self.ask_mine(ctx)
+        await self.pick_circle(ctx, "list", event.value)
+
+    @step("mine")
+    async def on_mine(self, ctx: Ctx, event: Picked) -> None:
+        if event.value == ALL:
+            return await self.ask_list(ctx)
+        await self.pick_circle(ctx, "mine", event.value)
+
+    async def pick_circle(self, ctx: Ctx, came_from: str, value: str) -> None:
         picked = circle_value(value)
-        if step in ("list", "mine"):
-            if picked is not None:
-                ctx.data["circle"], ctx.data["from"] = picked, step
-                return await self.ask_card(ctx)
-            if value in (NEXT, PREV):
-                ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
-                return await self.ask_list(ctx)
-            if value == MINE:
-                return await self.ask_mine(ctx)
-            if value == ALL:
-                return await self.ask_list(ctx)
-        if step == "card" and value == BACK:
-            return await self.back(ctx)
-        # A state from an older version of this flow: start again rather than guess.
-        await self.start(ctx, "")
+        if picked is None:
+            raise Unexpected
+        ctx.data["circle"], ctx.data["from"] = picked, came_from
+        await self.ask_card(ctx)
+
+    @step("card")
+    async def on_card(self, ctx: Ctx, event: Picked) -> None:
+        await self.back(ctx)  # Back is the card's only choice of its own
 
     async def after_action(self, ctx: Ctx, step: str) -> None:
         if step == "card" and "circle" in ctx.data:
@@ -191,3 +195,18 @@ class CirclesFlow(Flow):
             await self.ask_list(ctx)
         elif step == "mine":
             await self.ask_mine(ctx)
+
+    # Global choices: join or leave a circle, from anywhere (notifications, deep links) --------
+
+    @handles(CircleAction, "join")
+    async def join(self, ctx: Ctx, circle_id: int) -> None:
+        circle = await circles.join_circle(ctx.uow, ctx.person.id, circle_id, ctx.now)
+        ctx.say(
+            ctx._("Welcome to the circle <b>{name}</b>! You will receive its missions.", name=circle.name),
+            [CircleAction.leave(circle.id).option(ctx.tr.plain("Leave this circle"))],
+        )
+
+    @handles(CircleAction, "leave")
+    async def leave(self, ctx: Ctx, circle_id: int) -> None:
+        circle = await circles.leave_circle(ctx.uow, ctx.person.id, circle_id)
+        ctx.say(ctx._("You left the circle <b>{name}</b>.", name=circle.name))

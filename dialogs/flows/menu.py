@@ -30,6 +30,7 @@ from .base import Flow
 class MenuFlow(Flow):
     name = "menu"
     commands = ("menu", "menu")
+    plain_words = ("menu",)
 
     async def start(self, ctx: Ctx, args: str) -> None:
         ctx.finish()
@@ -40,6 +41,7 @@ class StartFlow(Flow):
     name = "start"
     commands = ("start", "start")
     aliases = ("demarrer", "bonjour", "hello")
+    plain_words = ("start",)
     title = N_("Start, or come back to the menu")
     needs_consent = False
 
@@ -64,6 +66,7 @@ class HelpFlow(Flow):
     name = "help"
     commands = ("aide", "help")
     title = N_("Help: what you can do")
+    plain_words = ("aide", "help")
     needs_consent = False
     interrupts = True
 
@@ -84,6 +87,7 @@ class CancelFlow(Flow):
     name = "cancel"
     commands = ("annuler", "cancel")
     aliases = ("stop",)
+    plain_words = ("annuler", "cancel", "stop")
     title = N_("Cancel")
     summary = N_("stop what you are doing")
     needs_consent = False

@@ -4,7 +4,7 @@
 stateDiagram-v2
     [*] --> [*]: no open mission → a friendly line (join a circle, or create a mission)
     [*] --> list: /missions
-    list --> list: next page | previous page
+    list --> list: next | previous
     list --> card: a mission
     list --> [*]: create a mission (g.cmd.new_mission, coordinators and noyau)
     card --> card: I'm in (g.take) | give up my place (g.drop) → the card again, up to date
@@ -26,13 +26,14 @@ from lte_core.domain import Actor, Mission, NotFound
 from lte_core.services import circles
 
 from ..cards import mission_card, snippet
+from ..choices import MissionAction, OpenFlow
 from ..context import Ctx
 from ..contract import Option
-from .base import Flow, Picked, StepEvent, not_expected
+from ..pager import Pager
+from ..tr import N_
+from .base import Audience, Flow, Picked, Unexpected, handles, step
 
-PAGE = 6
-NEXT = "next"
-PREV = "prev"
+PAGER = Pager(size=6)
 WHO = "who"
 BACK = "back"
 
@@ -52,9 +53,14 @@ def manages(who: Actor, mission: Mission) -> bool:
 class MissionsFlow(Flow):
     name = "missions"
     commands = ("missions", "mission")
+    title = N_("Missions")
+    summary = N_("take a place on a mission of your circles")
+    in_menu = True
+    audience = Audience.EVERYONE
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.data = {"page": 0}
+        ctx.data = {}
+        PAGER.reset(ctx)
         await self.ask_list(ctx)
 
     async def visible(self, ctx: Ctx, who: Actor) -> list[Mission]:
@@ -85,14 +91,11 @@ class MissionsFlow(Flow):
         missions = await self.visible(ctx, who)
         if not missions:
             return await self.nothing(ctx, creates)
-        pages = (len(missions) + PAGE - 1) // PAGE
-        page = min(max(int(ctx.data.get("page", 0)), 0), pages - 1)
-        ctx.data["page"] = page
-        shown = missions[page * PAGE : (page + 1) * PAGE]
+        page = PAGER.slice(ctx, missions)
         taken = await ctx.uow.missions.taken_by(ctx.person.id)
-        names = await self.circle_names(ctx, shown)
+        names = await self.circle_names(ctx, page.items)
         lines = [ctx._("<b>Missions of your circles</b> — choose one to see it and take a place.")]
-        for m in shown:
+        for m in page.items:
             line = ctx._(
                 "<b>{title}</b> — {circle} — {when}",
                 title=m.title,
@@ -103,17 +106,15 @@ class MissionsFlow(Flow):
             if m.id in taken:
                 line += Markup(" ") + ctx._("(you have a place)")
             lines.append(line)
-        if pages > 1:
-            lines.append(ctx._("Page {page} of {pages}.", page=page + 1, pages=pages))
+        heading = PAGER.heading(ctx.tr, page)
+        if heading is not None:
+            lines.append(heading)
         options: list[tuple[str, str] | Option] = [
-            (f"m{m.id}", ("✓ " if m.id in taken else "") + snippet(m.title, 40)) for m in shown
+            (f"m{m.id}", ("✓ " if m.id in taken else "") + snippet(m.title, 40)) for m in page.items
         ]
-        if page + 1 < pages:
-            options.append((NEXT, ctx.tr.plain("Next page")))
-        if page > 0:
-            options.append((PREV, ctx.tr.plain("Previous page")))
+        options += PAGER.options(ctx.tr, page)
         if creates:
-            options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
+            options.append(OpenFlow("new_mission").option(ctx.tr.plain("Create a mission")))
         ctx.ask("list", Markup("\n").join(lines), options)
 
     async def nothing(self, ctx: Ctx, creates: bool) -> None:
@@ -125,9 +126,9 @@ class MissionsFlow(Flow):
             )
         else:
             text = ctx._("You are not in any circle yet: join one to receive its missions.")
-            options.append(Option("g.cmd.circles", ctx.tr.plain("See the circles")))
+            options.append(OpenFlow("circles").option(ctx.tr.plain("See the circles")))
         if creates:
-            options.append(Option("g.cmd.new_mission", ctx.tr.plain("Create a mission")))
+            options.append(OpenFlow("new_mission").option(ctx.tr.plain("Create a mission")))
         ctx.say(text, options)
 
     async def ask_card(self, ctx: Ctx) -> None:
@@ -144,7 +145,7 @@ class MissionsFlow(Flow):
         options: list[tuple[str, str] | Option] = []
         if has_place:
             text += Markup("\n") + ctx._("You have a place on this mission.")
-            options.append(Option(f"g.drop.{mission.id}", ctx.tr.plain("Give up my place")))
+            options.append(MissionAction.drop(mission.id).option(ctx.tr.plain("Give up my place")))
         elif mission.cancelled:
             text += Markup("\n") + ctx._("This mission was cancelled.")
         elif mission.starts_at <= ctx.now:
@@ -152,7 +153,7 @@ class MissionsFlow(Flow):
         elif mission.is_full:
             text += Markup("\n") + ctx._("Every place is taken.")
         elif member:
-            options.append(Option(f"g.take.{mission.id}", ctx.tr.plain("I'm in")))
+            options.append(MissionAction.take(mission.id).option(ctx.tr.plain("I'm in")))
         if manages(who, mission):
             options.append((WHO, ctx.tr.plain("Who is coming?")))
         options.append((BACK, ctx.tr.plain("Back to the missions")))
@@ -177,28 +178,44 @@ class MissionsFlow(Flow):
 
     # Answers -----------------------------------------------------------------------------
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        if not isinstance(event, Picked):
-            return not_expected(ctx, event)
-        value = event.value
-        if step == "list":
-            picked = mission_value(value)
-            if picked is not None:
-                ctx.data["mission"] = picked
-                return await self.ask_card(ctx)
-            if value in (NEXT, PREV):
-                ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
-                return await self.ask_list(ctx)
-        if step == "card" and "mission" in ctx.data:
-            if value == WHO:
-                return await self.show_takers(ctx)
-            if value == BACK:
-                return await self.ask_list(ctx)
-        # A state from an older version of this flow: start again rather than guess.
-        await self.start(ctx, "")
+    @step("list")
+    async def on_list(self, ctx: Ctx, event: Picked) -> None:
+        if PAGER.turn(ctx, event.value):
+            return await self.ask_list(ctx)
+        picked = mission_value(event.value)
+        if picked is None:
+            raise Unexpected
+        ctx.data["mission"] = picked
+        await self.ask_card(ctx)
+
+    @step("card")
+    async def on_card(self, ctx: Ctx, event: Picked) -> None:
+        if "mission" not in ctx.data:  # a state from an older version: start again
+            return await self.restart(ctx)
+        if event.value == WHO:
+            return await self.show_takers(ctx)
+        await self.ask_list(ctx)  # Back
 
     async def after_action(self, ctx: Ctx, step: str) -> None:
         if step == "card" and "mission" in ctx.data:
             await self.ask_card(ctx)
         elif step == "list":
             await self.ask_list(ctx)
+
+    # Global choices: take a place or give it up, from anywhere (the new mission's notice) -----
+
+    @handles(MissionAction, "take")
+    async def take(self, ctx: Ctx, mission_id: int) -> None:
+        mission = await circles.take_place(ctx.uow, ctx.person.id, mission_id, ctx.now)
+        circle = await ctx.uow.circles.get(mission.circle_id)
+        ctx.say(
+            ctx._("You have a place on this mission. Thank you!")
+            + "\n"
+            + mission_card(ctx.tr, mission, circle.name if circle else None),
+            [MissionAction.drop(mission.id).option(ctx.tr.plain("Give up my place"))],
+        )
+
+    @handles(MissionAction, "drop")
+    async def drop(self, ctx: Ctx, mission_id: int) -> None:
+        mission = await circles.leave_place(ctx.uow, ctx.person.id, mission_id)
+        ctx.say(ctx._("You gave up your place on “{title}”.", title=mission.title))

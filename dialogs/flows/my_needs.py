@@ -26,20 +26,29 @@ from lte_core.domain import Need
 from lte_core.services import needs
 
 from ..cards import need_card, need_line, snippet
+from ..choices import OpenFlow
 from ..context import Ctx
-from ..contract import Option
-from .base import Flow, Picked, StepEvent, not_expected
+from ..pager import Pager
+from ..tr import N_
+from .base import Audience, Flow, Picked, Unexpected, step
 
-PAGE = 8
+PAGER = Pager(size=8)
 LABEL = 40  # characters of a need's text on its button
 
 
 class MyNeedsFlow(Flow):
     name = "my_needs"
     commands = ("mesbesoins", "myneeds")
+    title = N_("My needs")
+    summary = N_("follow your needs, carry or withdraw one")
+    in_menu = True
+    audience = Audience.EVERYONE
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.data["offset"] = 0
+        PAGER.reset(ctx)
+        await self.show_list(ctx)
+
+    async def restart(self, ctx: Ctx) -> None:
         await self.show_list(ctx)
 
     async def listed(self, ctx: Ctx) -> tuple[list[Need], list[Need]]:
@@ -53,6 +62,7 @@ class MyNeedsFlow(Flow):
     async def show_list(self, ctx: Ctx) -> None:
         own, carried = await self.listed(ctx)
         everything = own + carried
+        express = OpenFlow("express").option(ctx.tr.plain("Express a need"))
         if not everything:
             ctx.finish()
             ctx.say(
@@ -60,21 +70,15 @@ class MyNeedsFlow(Flow):
                     "You have not expressed any need yet. What is missing around you? "
                     "Say it: it is the first step towards a solution."
                 ),
-                [
-                    Option("g.cmd.express", ctx.tr.plain("Express a need")),
-                    Option("g.cmd.browse", ctx.tr.plain("See and support needs")),
-                ],
+                [express, OpenFlow("browse").option(ctx.tr.plain("See and support needs"))],
             )
             return
-        total = len(everything)
-        offset = max(0, min(int(ctx.data.get("offset", 0)), (total - 1) // PAGE * PAGE))
-        ctx.data["offset"] = offset
-        page = everything[offset : offset + PAGE]
+        page = PAGER.slice(ctx, everything)
         own_ids = {n.id for n in own}
         lines: list[Markup] = []
         options: list[tuple[str, str]] = []
         section: bool | None = None
-        for need in page:
+        for need in page.items:
             mine = need.id in own_ids
             if mine != section:
                 section = mine
@@ -89,22 +93,13 @@ class MyNeedsFlow(Flow):
             lines.append(line)
             label = ctx.tr.plain("{ref}: {text}").format(ref=need.ref, text=snippet(need.text, LABEL))
             options.append((f"n{need.id}", label))
-        if total > PAGE:
-            lines.append(
-                ctx._("Page {page} of {pages}", page=offset // PAGE + 1, pages=(total + PAGE - 1) // PAGE)
-            )
-        if offset > 0:
-            options.append(("prev", ctx.tr.plain("Previous")))
-        if offset + PAGE < total:
-            options.append(("next", ctx.tr.plain("Next")))
+        heading = PAGER.heading(ctx.tr, page)
+        if heading is not None:
+            lines.append(heading)
+        options += PAGER.options(ctx.tr, page)
         options.append(("done", ctx.tr.plain("Done")))
         lines.append(ctx._("Choose a need to see its history, carry it or withdraw it."))
-        ctx.ask(
-            "list",
-            Markup("\n").join(lines),
-            options,
-            extra=[Option("g.cmd.express", ctx.tr.plain("Express a need"))],
-        )
+        ctx.ask("list", Markup("\n").join(lines), options, extra=[express])
 
     async def show_need(self, ctx: Ctx, need_id: int) -> None:
         need = await needs.get_need(ctx.uow, need_id, history=True)
@@ -121,65 +116,71 @@ class MyNeedsFlow(Flow):
         options.append(("back", ctx.tr.plain("Back to my needs")))
         ctx.ask("need", text, options)
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if value is None:
-            return not_expected(ctx, event)
-        if step == "list":
-            if value == "done":
-                ctx.finish()
-                return await ctx.start_flow("menu")
-            if value in ("next", "prev"):
-                ctx.data["offset"] = int(ctx.data.get("offset", 0)) + (PAGE if value == "next" else -PAGE)
-                return await self.show_list(ctx)
-            if value[:1] == "n" and value[1:].isdigit():
-                return await self.show_need(ctx, int(value[1:]))
-            return not_expected(ctx, event)
-        need_id = int(ctx.data.get("need", 0))
-        if step == "need":
-            if value == "back":
-                return await self.show_list(ctx)
-            if value == "withdraw":
-                need = await needs.get_need(ctx.uow, need_id)
-                ctx.ask(
-                    "confirm_withdraw",
-                    ctx._(
-                        "Withdraw <b>{ref}</b>? It will be closed for good, and the people who support "
-                        "it will be told.",
-                        ref=need.ref,
-                    ),
-                    [
-                        ("yes", ctx.tr.plain("Yes, withdraw it")),
-                        ("no", ctx.tr.plain("No, keep it")),
-                    ],
+    def need_id(self, ctx: Ctx) -> int:
+        return int(ctx.data.get("need", 0))
+
+    # Answers -----------------------------------------------------------------------------
+
+    @step("list")
+    async def on_list(self, ctx: Ctx, event: Picked) -> None:
+        value = event.value
+        if value == "done":
+            ctx.finish()
+            return await ctx.start_flow("menu")
+        if PAGER.turn(ctx, value):
+            return await self.show_list(ctx)
+        if value[:1] == "n" and value[1:].isdigit():
+            return await self.show_need(ctx, int(value[1:]))
+        raise Unexpected
+
+    @step("need")
+    async def on_need(self, ctx: Ctx, event: Picked) -> None:
+        value, need_id = event.value, self.need_id(ctx)
+        if value == "back":
+            return await self.show_list(ctx)
+        if value == "withdraw":
+            need = await needs.get_need(ctx.uow, need_id)
+            ctx.ask(
+                "confirm_withdraw",
+                ctx._(
+                    "Withdraw <b>{ref}</b>? It will be closed for good, and the people who support "
+                    "it will be told.",
+                    ref=need.ref,
+                ),
+                [
+                    ("yes", ctx.tr.plain("Yes, withdraw it")),
+                    ("no", ctx.tr.plain("No, keep it")),
+                ],
+            )
+            return
+        if value == "carry":
+            need = await needs.carry_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+            ctx.say(
+                ctx._(
+                    "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. "
+                    "Thank you!",
+                    ref=need.ref,
                 )
-                return None
-            if value == "carry":
-                need = await needs.carry_need(ctx.uow, ctx.person.id, need_id, ctx.now)
-                ctx.say(
-                    ctx._(
-                        "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. "
-                        "Thank you!",
-                        ref=need.ref,
-                    )
-                )
-                return await self.show_need(ctx, need_id)
-            if value == "drop":
-                need = await needs.drop_carry(ctx.uow, ctx.person.id, need_id, ctx.now)
-                ctx.say(ctx._("You no longer carry <b>{ref}</b>.", ref=need.ref))
-                return await self.show_need(ctx, need_id)
-            return not_expected(ctx, event)
-        if step == "confirm_withdraw":
-            if value == "yes":
-                result = await needs.withdraw_need(ctx.uow, ctx.person.id, need_id, ctx.now)
-                said = ctx._("<b>{ref}</b> is withdrawn.", ref=result.need.ref)
-                if result.notified:
-                    said += Markup(" ") + ctx.tr.ngettext(
-                        "{n} person was told.", "{n} people were told.", result.notified
-                    )
-                ctx.say(said)
-                return await self.show_list(ctx)
-            if value == "no":
-                return await self.show_need(ctx, need_id)
-            return not_expected(ctx, event)
+            )
+            return await self.show_need(ctx, need_id)
+        if value == "drop":
+            need = await needs.drop_carry(ctx.uow, ctx.person.id, need_id, ctx.now)
+            ctx.say(ctx._("You no longer carry <b>{ref}</b>.", ref=need.ref))
+            return await self.show_need(ctx, need_id)
+        raise Unexpected
+
+    @step("confirm_withdraw")
+    async def on_confirm_withdraw(self, ctx: Ctx, event: Picked) -> None:
+        need_id = self.need_id(ctx)
+        if event.value == "no":
+            return await self.show_need(ctx, need_id)
+        if event.value != "yes":
+            raise Unexpected
+        result = await needs.withdraw_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+        said = ctx._("<b>{ref}</b> is withdrawn.", ref=result.need.ref)
+        if result.notified:
+            said += Markup(" ") + ctx.tr.ngettext(
+                "{n} person was told.", "{n} people were told.", result.notified
+            )
+        ctx.say(said)
         await self.show_list(ctx)
