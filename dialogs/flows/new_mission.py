@@ -5,7 +5,7 @@ stateDiagram-v2
     [*] --> [*]: coordinates no circle → refused, with the way to take part instead
     [*] --> title: coordinates one circle
     [*] --> circle: coordinates several (the noyau: every circle)
-    circle --> circle: next page | previous page
+    circle --> circle: next | previous
     circle --> title: a circle
     title --> description: a title (empty, too long → said, asked again)
     description --> when: a description | skip
@@ -37,23 +37,17 @@ from lte_core.domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, TITLE_MAX
 from lte_core.services import circles
 
 from ..cards import mission_card, snippet
+from ..choices import OpenFlow
 from ..context import Ctx
-from ..contract import Option, Text
+from ..contract import Text
+from ..form import REVIEW, Field, FormFlow
+from ..pager import Pager
+from ..tr import N_
 from ..when import WhenError, example, parse_when
-from .base import Flow, Picked, StepEvent, not_expected
+from .base import Audience, Picked, step
 
-PAGE = 8
-NEXT = "next"
-PREV = "prev"
+PAGER = Pager(size=8)
 SKIP = "skip"
-SEND = "send"
-CANCEL = "cancel"
-EDITS = {
-    "edit_title": "title",
-    "edit_description": "description",
-    "edit_when": "when",
-    "edit_places": "places",
-}
 FAR = timedelta(days=3 * 366)  # further than that is a typo in the year, most likely
 _NUMBER = re.compile(r"\s*(\d{1,6})\s*(?:places?|personnes?|people|persons?)?\s*\.?\s*")
 
@@ -67,11 +61,20 @@ def parse_places(text: str) -> int | None:
     return n if 1 <= n <= MISSION_PLACES_MAX else None
 
 
-class NewMissionFlow(Flow):
+class NewMissionFlow(FormFlow):
     name = "new_mission"
     commands = ("nouvellemission", "newmission")
+    summary = N_("create a mission for your circle")
+    audience = Audience.COORDINATORS
+    fields = (
+        Field("title", N_("Change the title")),
+        Field("description", N_("Change the description")),
+        Field("when", N_("Change the date")),
+        Field("places", N_("Change the number of places")),
+    )
 
     async def start(self, ctx: Ctx, args: str) -> None:
+        ctx.data.clear()
         mine = await circles.coordinated_circles(ctx.uow, ctx.person.id)
         if not mine:
             ctx.finish()
@@ -80,10 +83,10 @@ class NewMissionFlow(Flow):
                     "Only the coordinators of a circle and the preparation team can create missions. "
                     "You can take a place on the missions of your circles."
                 ),
-                [Option("g.cmd.missions", ctx.tr.plain("See the missions"))],
+                [OpenFlow("missions").option(ctx.tr.plain("See the missions"))],
             )
             return
-        ctx.data = {"page": 0}
+        PAGER.reset(ctx)
         if len(mine) == 1:
             ctx.data["circle"] = mine[0].id
             ctx.say(ctx._("A new mission for the circle <b>{name}</b>.", name=mine[0].name))
@@ -93,18 +96,13 @@ class NewMissionFlow(Flow):
     # Questions ---------------------------------------------------------------------------
 
     def ask_circle(self, ctx: Ctx, mine: list[Circle]) -> None:
-        pages = (len(mine) + PAGE - 1) // PAGE
-        page = min(max(int(ctx.data.get("page", 0)), 0), pages - 1)
-        ctx.data["page"] = page
-        shown = mine[page * PAGE : (page + 1) * PAGE]
+        page = PAGER.slice(ctx, mine)
         text = ctx._("A new mission: for which circle? Its members will be told.")
-        if pages > 1:
-            text += Markup("\n") + ctx._("Page {page} of {pages}.", page=page + 1, pages=pages)
-        options = [(f"c{c.id}", snippet(c.name, 40)) for c in shown]
-        if page + 1 < pages:
-            options.append((NEXT, ctx.tr.plain("Next page")))
-        if page > 0:
-            options.append((PREV, ctx.tr.plain("Previous page")))
+        heading = PAGER.heading(ctx.tr, page)
+        if heading is not None:
+            text += Markup("\n") + heading
+        options = [(f"c{c.id}", snippet(c.name, 40)) for c in page.items]
+        options += PAGER.options(ctx.tr, page)
         ctx.ask("circle", text, options)
 
     def ask_title(self, ctx: Ctx) -> None:
@@ -121,7 +119,6 @@ class NewMissionFlow(Flow):
             "description",
             ctx._("Describe it in a few words: what to do, where to meet, what to bring. Or skip."),
             [(SKIP, ctx.tr.plain("Skip"))],
-            text_ok=True,
         )
 
     def ask_when(self, ctx: Ctx) -> None:
@@ -139,7 +136,7 @@ class NewMissionFlow(Flow):
             ctx._("How many people are needed? Type a number from 1 to {max}.", max=MISSION_PLACES_MAX),
         )
 
-    async def ask_confirm(self, ctx: Ctx) -> None:
+    async def ask_recap(self, ctx: Ctx) -> None:
         d = ctx.data
         circle = await circles.get_circle(ctx.uow, int(d["circle"]))
         others = [p for p in await ctx.uow.circles.member_ids(circle.id) if p != ctx.person.id]
@@ -159,96 +156,46 @@ class NewMissionFlow(Flow):
                 len(others),
             )
         )
-        ctx.ask(
-            "confirm",
-            Markup("\n").join(lines),
-            [
-                (SEND, ctx.tr.plain("Send it")),
-                ("edit_title", ctx.tr.plain("Change the title")),
-                ("edit_description", ctx.tr.plain("Change the description")),
-                ("edit_when", ctx.tr.plain("Change the date")),
-                ("edit_places", ctx.tr.plain("Change the number of places")),
-                (CANCEL, ctx.tr.plain("Cancel")),
-            ],
-        )
-
-    async def ask(self, ctx: Ctx, step: str) -> None:
-        if step == "title":
-            return self.ask_title(ctx)
-        if step == "description":
-            return self.ask_description(ctx)
-        if step == "when":
-            return self.ask_when(ctx)
-        self.ask_places(ctx)
-
-    async def then(self, ctx: Ctx, step: str) -> None:
-        """The next question after an answer: the recap when it came from there, else `step`."""
-        if ctx.data.get("review"):
-            return await self.ask_confirm(ctx)
-        await self.ask(ctx, step)
+        self.recap(ctx, "confirm", Markup("\n").join(lines))
 
     # Answers -----------------------------------------------------------------------------
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if step == "circle":
-            return await self.on_circle(ctx, event, value)
-        if "circle" not in ctx.data:
-            return await self.start(ctx, "")  # a state from an older version: start again
-        if step == "title":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            ctx.data["title"] = clean_text(event.text, field_name="title", max_len=TITLE_MAX)
-            return await self.then(ctx, "description")
-        if step == "description":
-            if isinstance(event, Text):
-                text = clean_text(event.text, field_name="description", max_len=DESCRIPTION_MAX)
-            elif value == SKIP:
-                text = ""
-            else:
-                return not_expected(ctx, event)
-            ctx.data["description"] = text
-            return await self.then(ctx, "when")
-        if step == "when":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            return await self.on_when(ctx, event.text)
-        if step == "places":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            places = parse_places(event.text)
-            if places is None:
-                ctx.say(
-                    ctx._(
-                        "Please type the number of places as a number from 1 to {max}, like 10.",
-                        max=MISSION_PLACES_MAX,
-                    )
-                )
-                return self.ask_places(ctx)
-            ctx.data["places"] = places
-            return await self.ask_confirm(ctx)
-        if step == "confirm":
-            return await self.on_confirm(ctx, event, value)
-        await self.start(ctx, "")
-
-    async def on_circle(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:
-        if not isinstance(event, Picked):
-            return not_expected(ctx, event)
+    @step("circle")
+    async def on_circle(self, ctx: Ctx, event: Picked) -> None:
         mine = await circles.coordinated_circles(ctx.uow, ctx.person.id)
-        if value in (NEXT, PREV):
-            ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
+        if PAGER.turn(ctx, event.value):
             return self.ask_circle(ctx, mine)
-        chosen = [c for c in mine if value == f"c{c.id}"]
+        chosen = [c for c in mine if event.value == f"c{c.id}"]
         if not chosen:  # no longer coordinates it, or the circle is gone
             ctx.say(ctx._("You can no longer create missions in that circle."))
             return await self.start(ctx, "")
         ctx.data["circle"] = chosen[0].id
         self.ask_title(ctx)
 
-    async def on_when(self, ctx: Ctx, text: str) -> None:
+    @step("title", accepts=Text)
+    async def on_title(self, ctx: Ctx, event: Text) -> None:
+        if "circle" not in ctx.data:
+            return await self.restart(ctx)
+        ctx.data["title"] = clean_text(event.text, field_name="title", max_len=TITLE_MAX)
+        await self.proceed(ctx, "description")
+
+    @step("description", accepts=(Text, Picked))
+    async def on_description(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "circle" not in ctx.data:
+            return await self.restart(ctx)
+        text = ""  # « Skip »
+        if isinstance(event, Text):
+            text = clean_text(event.text, field_name="description", max_len=DESCRIPTION_MAX)
+        ctx.data["description"] = text
+        await self.proceed(ctx, "when")
+
+    @step("when", accepts=Text)
+    async def on_when(self, ctx: Ctx, event: Text) -> None:
+        if "circle" not in ctx.data:
+            return await self.restart(ctx)
         shown = example(ctx.now, ctx.settings.tz)
         try:
-            at = parse_when(text, ctx.now, ctx.settings.tz)
+            at = parse_when(event.text, ctx.now, ctx.settings.tz)
         except WhenError as err:
             if err.code == "no_time":
                 ctx.say(ctx._("Please give the time too, for example {example}.", example=shown))
@@ -269,18 +216,31 @@ class NewMissionFlow(Flow):
             ctx.say(ctx._("That is more than three years away: please check the year."))
             return self.ask_when(ctx)
         ctx.data["when"] = at.isoformat()
-        await self.then(ctx, "places")
+        await self.proceed(ctx, "places")
 
-    async def on_confirm(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:
-        if value in EDITS:
-            ctx.data["review"] = True
-            return await self.ask(ctx, EDITS[value])
-        if value == CANCEL:
-            ctx.finish()
-            ctx.say(ctx._("Cancelled. Nothing more was recorded."))
-            return await ctx.start_flow("menu")
-        if value != SEND:
-            return not_expected(ctx, event)
+    @step("places", accepts=Text)
+    async def on_places(self, ctx: Ctx, event: Text) -> None:
+        if "circle" not in ctx.data:
+            return await self.restart(ctx)
+        places = parse_places(event.text)
+        if places is None:
+            ctx.say(
+                ctx._(
+                    "Please type the number of places as a number from 1 to {max}, like 10.",
+                    max=MISSION_PLACES_MAX,
+                )
+            )
+            return self.ask_places(ctx)
+        ctx.data["places"] = places
+        await self.proceed(ctx, None)
+
+    @step("confirm")
+    async def on_confirm(self, ctx: Ctx, event: Picked) -> None:
+        if "circle" not in ctx.data:
+            return await self.restart(ctx)
+        await self.on_recap_answer(ctx, event)
+
+    async def send(self, ctx: Ctx) -> None:
         d = ctx.data
         try:
             mission, sent = await circles.create_mission(
@@ -296,7 +256,7 @@ class NewMissionFlow(Flow):
         except Refused as err:
             ctx.refused(err)
             if err.code == "date_in_past":  # the time passed while the recap waited
-                ctx.data["review"] = True
+                ctx.data[REVIEW] = True
                 return self.ask_when(ctx)
             return ctx.finish()
         circle = await ctx.uow.circles.get(mission.circle_id)
@@ -310,4 +270,4 @@ class NewMissionFlow(Flow):
             else ctx._("Nobody else is in this circle yet: invite people to join it with /cercles."),
         ]
         ctx.finish()
-        ctx.say(Markup("\n").join(lines), [Option("g.cmd.missions", ctx.tr.plain("See the missions"))])
+        ctx.say(Markup("\n").join(lines), [OpenFlow("missions").option(ctx.tr.plain("See the missions"))])

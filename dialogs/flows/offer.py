@@ -30,22 +30,15 @@ from lte_core.domain.model import DESCRIPTION_MAX, PLACE_MAX
 from lte_core.services import assets
 
 from ..cards import need_line
+from ..choices import NeedAction
 from ..context import Ctx
 from ..contract import Option, Text
+from ..form import Field, FormFlow
 from ..themes import DONE, ask_theme_toggle, toggled
 from ..tr import ASSET_KIND_LABELS, N_
-from .base import Flow, Picked, StepEvent, not_expected
+from .base import Picked, Unexpected, step
 
 SKIP = "skip"
-
-SEND = "send"
-CANCEL = "cancel"
-EDITS = {
-    "edit_kind": "kind",
-    "edit_description": "description",
-    "edit_themes": "themes",
-    "edit_availability": "availability",
-}
 SHOWN_MATCHES = 5
 
 EXAMPLES: dict[AssetKind, str] = {
@@ -62,12 +55,22 @@ def check_description(text: str) -> str:
     return clean_text(text, field_name="asset", max_len=DESCRIPTION_MAX, min_len=3)
 
 
-class OfferFlow(Flow):
+class OfferFlow(FormFlow):
     name = "offer"
     commands = ("actif", "offer")
+    title = N_("Offer something")
+    summary = N_("offer a skill, a tool, a place")
+    in_menu = True
+    send_label = N_("Offer it")
+    fields = (
+        Field("kind", N_("Change the kind")),
+        Field("description", N_("Change the description")),
+        Field("themes", N_("Change the themes")),
+        Field("availability", N_("Change the availability")),
+    )
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.data = {"themes": []}
+        ctx.data["themes"] = []
         if args.strip():
             try:
                 ctx.data["description"] = check_description(args)
@@ -110,10 +113,9 @@ class OfferFlow(Flow):
             "availability",
             ctx._("When or how is it available? (for example: “weekends”, “on request”) Or skip."),
             [(SKIP, ctx.tr.plain("Skip"))],
-            text_ok=True,
         )
 
-    async def ask_confirm(self, ctx: Ctx) -> None:
+    async def ask_recap(self, ctx: Ctx) -> None:
         d = ctx.data
         themes = await ctx.themes()
         chosen = [t.label(ctx.tr.locale) for t in themes if t.code in d.get("themes", [])]
@@ -128,87 +130,56 @@ class OfferFlow(Flow):
         ]
         if d.get("availability"):
             lines.append(ctx._("Available: {availability}", availability=d["availability"]))
-        ctx.ask(
-            "confirm",
-            Markup("\n").join(lines),
-            [
-                (SEND, ctx.tr.plain("Offer it")),
-                ("edit_kind", ctx.tr.plain("Change the kind")),
-                ("edit_description", ctx.tr.plain("Change the description")),
-                ("edit_themes", ctx.tr.plain("Change the themes")),
-                ("edit_availability", ctx.tr.plain("Change the availability")),
-                (CANCEL, ctx.tr.plain("Cancel")),
-            ],
-        )
-
-    async def ask(self, ctx: Ctx, step: str) -> None:
-        if step == "kind":
-            return self.ask_kind(ctx)
-        if step == "description":
-            return self.ask_description(ctx)
-        if step == "themes":
-            return await self.ask_themes(ctx)
-        self.ask_availability(ctx)
+        self.recap(ctx, "confirm", Markup("\n").join(lines))
 
     # Answers -----------------------------------------------------------------------------
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if step == "kind":
-            if value not in {k.value for k in AssetKind}:
-                return not_expected(ctx, event)
-            ctx.data["kind"] = value
-            if ctx.data.get("review"):
-                return await self.ask_confirm(ctx)
-            if ctx.data.get("description"):
-                return await self.ask_themes(ctx)
-            return self.ask_description(ctx)
-        if "kind" not in ctx.data:
-            return self.ask_kind(ctx)  # a state from an older version: start again
-        if step == "description":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            ctx.data["description"] = check_description(event.text)
-            if ctx.data.get("review"):
-                return await self.ask_confirm(ctx)
-            return await self.ask_themes(ctx)
-        if step == "themes":
-            return await self.on_theme(ctx, event, value)
-        if step == "availability":
-            if isinstance(event, Text):
-                ctx.data["availability"] = clean_text(
-                    event.text, field_name="availability", max_len=PLACE_MAX
-                )
-            elif value == SKIP:
-                ctx.data["availability"] = None
-            else:
-                return not_expected(ctx, event)
-            return await self.ask_confirm(ctx)
-        if step == "confirm":
-            return await self.on_confirm(ctx, event, value)
-        self.ask_kind(ctx)
+    @step("kind")
+    async def on_kind(self, ctx: Ctx, event: Picked) -> None:
+        ctx.data["kind"] = AssetKind(event.value).value
+        # The description may have come with the command: then it is not asked.
+        await self.proceed(ctx, "themes" if ctx.data.get("description") else "description")
 
-    async def on_theme(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:
-        if value == DONE:
-            if ctx.data.get("review"):
-                return await self.ask_confirm(ctx)
-            return self.ask_availability(ctx)
-        codes = {t.code for t in await ctx.themes()}
-        if value not in codes:
-            return not_expected(ctx, event)
-        ctx.data["themes"] = toggled(ctx.data.get("themes", []), value)
+    @step("description", accepts=Text)
+    async def on_description(self, ctx: Ctx, event: Text) -> None:
+        if "kind" not in ctx.data:
+            return await self.restart(ctx)
+        ctx.data["description"] = check_description(event.text)
+        await self.proceed(ctx, "themes")
+
+    @step("themes")
+    async def on_theme(self, ctx: Ctx, event: Picked) -> None:
+        if "kind" not in ctx.data:
+            return await self.restart(ctx)
+        if event.value == DONE:
+            return await self.proceed(ctx, "availability")
+        if event.value not in {t.code for t in await ctx.themes()}:
+            raise Unexpected  # retired meanwhile
+        ctx.data["themes"] = toggled(ctx.data.get("themes", []), event.value)
         await self.ask_themes(ctx)
 
-    async def on_confirm(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:
-        if value in EDITS:
-            ctx.data["review"] = True
-            return await self.ask(ctx, EDITS[value])
-        if value == CANCEL:
-            ctx.finish()
-            ctx.say(ctx._("Cancelled. Nothing more was recorded."))
-            return await ctx.start_flow("menu")
-        if value != SEND:
-            return not_expected(ctx, event)
+    @step("availability", accepts=(Text, Picked))
+    async def on_availability(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "kind" not in ctx.data:
+            return await self.restart(ctx)
+        if isinstance(event, Text):
+            ctx.data["availability"] = clean_text(event.text, field_name="availability", max_len=PLACE_MAX)
+        else:
+            ctx.data["availability"] = None
+        await self.ask_recap(ctx)
+
+    @step("confirm")
+    async def on_confirm(self, ctx: Ctx, event: Picked) -> None:
+        if "kind" not in ctx.data:
+            return await self.restart(ctx)
+        await self.on_recap_answer(ctx, event)
+
+    async def restart(self, ctx: Ctx) -> None:
+        """A state from an older version, without the kind: ask it again, keeping the rest."""
+        ctx.data.setdefault("themes", [])
+        self.ask_kind(ctx)
+
+    async def send(self, ctx: Ctx) -> None:
         d = ctx.data
         themes = {t.code for t in await ctx.themes()}
         _, matches = await assets.offer_asset(
@@ -233,9 +204,8 @@ class OfferFlow(Flow):
             )
             for match in matches[:SHOWN_MATCHES]:
                 lines.append(need_line(ctx.tr, match.need))
-                options.append(
-                    Option(f"g.need.{match.need.id}", ctx.tr.plain("See {ref}").format(ref=match.need.ref))
-                )
+                label = ctx.tr.plain("See {ref}").format(ref=match.need.ref)
+                options.append(NeedAction.show(match.need.id).option(label))
         else:
             lines.append(ctx._("No need matches it yet: the people who sort the needs will keep it in mind."))
         ctx.say(Markup("\n").join(lines), options)

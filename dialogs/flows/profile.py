@@ -27,7 +27,8 @@ from lte_core.services._common import person_of
 from ..context import Ctx
 from ..contract import Text
 from ..themes import DONE, ask_theme_toggle, toggled
-from .base import Flow, Picked, StepEvent, not_expected
+from ..tr import N_
+from .base import Flow, Picked, Unexpected, step
 
 BACK = "back"
 
@@ -38,9 +39,16 @@ LANGUAGES = {"fr": "Français", "en": "English"}  # each language by its own nam
 class ProfileFlow(Flow):
     name = "profile"
     commands = ("profil", "profile")
+    title = N_("Your name, place and interests")
+    summary = N_("your name, place and interests")
 
     async def start(self, ctx: Ctx, args: str) -> None:
         await self.show(ctx)
+
+    async def restart(self, ctx: Ctx) -> None:
+        await self.show(ctx)
+
+    # Questions ---------------------------------------------------------------------------
 
     async def show(self, ctx: Ctx, heading: Markup | None = None) -> None:
         person = ctx.person = await person_of(ctx.uow, ctx.person.id)
@@ -68,6 +76,22 @@ class ProfileFlow(Flow):
             ],
         )
 
+    def back(self, ctx: Ctx) -> tuple[str, str]:
+        return (BACK, ctx.tr.plain("Back"))
+
+    def ask_first_name(self, ctx: Ctx) -> None:
+        ctx.ask("first_name", ctx._("What is your first name?"), [self.back(ctx)])
+
+    def ask_place(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "place",
+            ctx._("Which commune or quartier do you live in?"),
+            [(CLEAR, ctx.tr.plain("Remove my place")), self.back(ctx)],
+        )
+
+    def ask_language(self, ctx: Ctx) -> None:
+        ctx.ask("language", ctx._("Which language do you prefer?"), [*LANGUAGES.items(), self.back(ctx)])
+
     async def ask_interests(self, ctx: Ctx) -> None:
         await ask_theme_toggle(
             ctx,
@@ -76,64 +100,57 @@ class ProfileFlow(Flow):
             ctx.person.interests,
         )
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if step == "menu":
-            return await self.menu(ctx, value, event)
-        if step in ("first_name", "place"):
-            if isinstance(event, Text):
-                if step == "first_name":
-                    await people.update_profile(ctx.uow, ctx.person.id, first_name=event.text)
-                else:
-                    await people.update_profile(ctx.uow, ctx.person.id, place=event.text)
-                return await self.show(ctx, ctx._("Saved."))
-            if value == CLEAR and step == "place":
-                await people.update_profile(ctx.uow, ctx.person.id, clear_place=True)
-                return await self.show(ctx, ctx._("Saved."))
-            if value == BACK:
-                return await self.show(ctx)
-            return not_expected(ctx, event)
-        if step == "language":
-            if value in LANGUAGES:
-                await people.update_profile(ctx.uow, ctx.person.id, locale=value)
-                ctx.tr = ctx.engine.tr(value)
-                return await self.show(ctx, ctx._("Done: I will now write to you in this language."))
-            if value == BACK:
-                return await self.show(ctx)
-            return not_expected(ctx, event)
-        if step == "interests":
-            if value == DONE:
-                return await self.show(ctx, ctx._("Saved."))
-            codes = {t.code for t in await ctx.themes()}
-            if value not in codes:
-                return not_expected(ctx, event)
-            person = await person_of(ctx.uow, ctx.person.id)
-            chosen = toggled(person.interests, value)
-            ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
-            return await self.ask_interests(ctx)
-        await self.show(ctx)
+    # Answers -----------------------------------------------------------------------------
 
-    async def menu(self, ctx: Ctx, value: str | None, event: StepEvent) -> None:
-        back = (BACK, ctx.tr.plain("Back"))
+    @step("menu")
+    async def on_menu(self, ctx: Ctx, event: Picked) -> None:
+        value = event.value
         if value == "first_name":
-            ctx.ask("first_name", ctx._("What is your first name?"), [back], text_ok=True)
+            self.ask_first_name(ctx)
         elif value == "place":
-            ctx.ask(
-                "place",
-                ctx._("Which commune or quartier do you live in?"),
-                [(CLEAR, ctx.tr.plain("Remove my place")), back],
-                text_ok=True,
-            )
+            self.ask_place(ctx)
         elif value == "language":
-            ctx.ask(
-                "language",
-                ctx._("Which language do you prefer?"),
-                [*LANGUAGES.items(), back],
-            )
+            self.ask_language(ctx)
         elif value == "interests":
             await self.ask_interests(ctx)
         elif value == DONE:
             ctx.finish()
             await ctx.start_flow("menu")
         else:
-            not_expected(ctx, event)
+            raise Unexpected
+
+    @step("first_name", accepts=(Text, Picked))
+    async def on_first_name(self, ctx: Ctx, event: Text | Picked) -> None:
+        if isinstance(event, Picked):  # « Back »
+            return await self.show(ctx)
+        await people.update_profile(ctx.uow, ctx.person.id, first_name=event.text)
+        await self.show(ctx, ctx._("Saved."))
+
+    @step("place", accepts=(Text, Picked))
+    async def on_place(self, ctx: Ctx, event: Text | Picked) -> None:
+        if isinstance(event, Text):
+            await people.update_profile(ctx.uow, ctx.person.id, place=event.text)
+        elif event.value == CLEAR:
+            await people.update_profile(ctx.uow, ctx.person.id, clear_place=True)
+        else:  # « Back »
+            return await self.show(ctx)
+        await self.show(ctx, ctx._("Saved."))
+
+    @step("language")
+    async def on_language(self, ctx: Ctx, event: Picked) -> None:
+        if event.value not in LANGUAGES:  # « Back »
+            return await self.show(ctx)
+        await people.update_profile(ctx.uow, ctx.person.id, locale=event.value)
+        ctx.tr = ctx.engine.tr(event.value)
+        await self.show(ctx, ctx._("Done: I will now write to you in this language."))
+
+    @step("interests")
+    async def on_interests(self, ctx: Ctx, event: Picked) -> None:
+        if event.value == DONE:
+            return await self.show(ctx, ctx._("Saved."))
+        if event.value not in {t.code for t in await ctx.themes()}:
+            raise Unexpected  # retired meanwhile
+        person = await person_of(ctx.uow, ctx.person.id)
+        chosen = toggled(person.interests, event.value)
+        ctx.person = await people.update_profile(ctx.uow, ctx.person.id, interests=chosen)
+        await self.ask_interests(ctx)

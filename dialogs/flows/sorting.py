@@ -5,7 +5,7 @@ stateDiagram-v2
     [*] --> [*]: not a sorter → refused, in their language
     [*] --> [*]: the queue is empty
     [*] --> queue: /tri
-    queue --> queue: next page | previous page | unknown reference → said, asked again
+    queue --> queue: next | previous | unknown reference → said, asked again
     queue --> need: a need, or its reference typed (B-12)
     need --> queue: back
     need --> queue: study | present | a forward move → done, everyone concerned told
@@ -31,21 +31,32 @@ language, through the outbox. A need that moved meanwhile is shown again as it i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup
 
-from lte_core.domain import Invalid, NeedStatus, NotAllowed, NotFound, Refused, clean_text, parse_need_ref
+from lte_core.domain import (
+    Invalid,
+    Need,
+    NeedStatus,
+    NotAllowed,
+    NotFound,
+    Refused,
+    clean_text,
+    need_ref,
+    parse_need_ref,
+)
 from lte_core.domain.lifecycle import REASON_MAX
 from lte_core.services import needs
 
 from ..cards import need_card, need_line, snippet
 from ..context import Ctx
 from ..contract import Text
-from ..tr import MOVE_LABELS
-from .base import Flow, Picked, StepEvent, not_expected
+from ..pager import Pager
+from ..tr import MOVE_LABELS, N_
+from .base import Audience, Flow, Picked, Unexpected, step
 
-PAGE = 8
-NEXT = "next"
-PREV = "prev"
+PAGER = Pager(size=8)
 BACK = "back"
 MERGE = "merge"
 MOVE = "move_"
@@ -65,9 +76,11 @@ def move_value(value: str | None) -> NeedStatus | None:
 class SortingFlow(Flow):
     name = "sorting"
     commands = ("tri", "sort")
+    summary = N_("sort the needs waiting in the queue")
+    audience = Audience.SORTERS
 
     async def start(self, ctx: Ctx, args: str) -> None:
-        ctx.data = {"page": 0}
+        PAGER.reset(ctx)
         ref = parse_need_ref(args) if args.strip() else None
         if ref is None:
             return await self.ask_queue(ctx)
@@ -75,6 +88,9 @@ class SortingFlow(Flow):
             return self.not_a_sorter(ctx)
         ctx.data["need"] = ref  # /tri B-12: straight to that need
         await self.ask_need(ctx)
+
+    async def restart(self, ctx: Ctx) -> None:
+        await self.ask_queue(ctx)
 
     def not_a_sorter(self, ctx: Ctx) -> None:
         ctx.finish()
@@ -88,41 +104,35 @@ class SortingFlow(Flow):
     # Questions ---------------------------------------------------------------------------
 
     async def ask_queue(self, ctx: Ctx) -> None:
-        page = max(int(ctx.data.get("page", 0)), 0)
+        async def fetch(offset: int, limit: int) -> tuple[Sequence[Need], int]:
+            found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=limit, offset=offset)
+            return found, await ctx.uow.needs.count(statuses=needs.QUEUE_STATUSES)
+
         try:
-            found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=PAGE + 1, offset=page * PAGE)
-            if not found and page:
-                page = 0
-                found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=PAGE + 1)
+            page = await PAGER.load(ctx, fetch)
         except NotAllowed:
             return self.not_a_sorter(ctx)
-        ctx.data["page"] = page
         for key in ("need", "to", "into"):
             ctx.data.pop(key, None)
-        if not found:
+        if not page.items:
             ctx.finish()
             ctx.say(ctx._("The sorting queue is empty: no need is waiting. Thank you!"))
             return
-        shown, more = found[:PAGE], len(found) > PAGE
-        waiting = await ctx.uow.needs.count(statuses=needs.QUEUE_STATUSES)
         lines = [
             ctx.tr.ngettext(
                 "<b>Sorting queue</b>: {n} need waiting, oldest first.",
                 "<b>Sorting queue</b>: {n} needs waiting, oldest first.",
-                waiting,
+                page.total,
             )
         ]
-        for need in shown:
+        for need in page.items:
             lines.append(
                 need_line(ctx.tr, need) + Markup(" — ") + ctx._("{status}", status=ctx.tr.status(need.status))
             )
         lines.append(ctx._("Choose a need, or type the reference of any need (like B-12)."))
-        options = [(f"n{n.id}", f"{n.ref} · {snippet(n.text, 30)}") for n in shown]
-        if more:
-            options.append((NEXT, ctx.tr.plain("Next page")))
-        if page > 0:
-            options.append((PREV, ctx.tr.plain("Previous page")))
-        ctx.ask("queue", Markup("\n").join(lines), options, text_ok=True)
+        options = [(f"n{n.id}", f"{n.ref} · {snippet(n.text, 30)}") for n in page.items]
+        options += PAGER.options(ctx.tr, page)
+        ctx.ask("queue", Markup("\n").join(lines), options)
 
     async def ask_need(self, ctx: Ctx) -> None:
         try:
@@ -155,10 +165,9 @@ class SortingFlow(Flow):
             ctx._(
                 "Merge <b>{ref}</b> into which need? Type its reference, like B-12. "
                 "Its supports will follow.",
-                ref=f"B-{ctx.data['need']}",
+                ref=need_ref(int(ctx.data["need"])),
             ),
             [(BACK, ctx.tr.plain("Back"))],
-            text_ok=True,
         )
 
     async def ask_merge_confirm(self, ctx: Ctx) -> None:
@@ -179,55 +188,22 @@ class SortingFlow(Flow):
             "reason",
             ctx._(
                 "Why is <b>{ref}</b> declined? Its author and supporters will read your reason.",
-                ref=f"B-{ctx.data['need']}",
+                ref=need_ref(int(ctx.data["need"])),
             ),
             [(BACK, ctx.tr.plain("Back"))],
-            text_ok=True,
         )
 
     # Answers -----------------------------------------------------------------------------
 
-    async def step(self, ctx: Ctx, step: str, event: StepEvent) -> None:
-        value = event.value if isinstance(event, Picked) else None
-        if step == "queue":
-            return await self.on_queue(ctx, event, value)
-        if "need" not in ctx.data:
-            return await self.ask_queue(ctx)  # a state from an older version: start again
-        if value == BACK:
-            return await (self.ask_queue(ctx) if step == "need" else self.ask_need(ctx))
-        if step == "need":
-            to = move_value(value)
-            if to is None:
-                return not_expected(ctx, event)
-            return await self.on_move(ctx, to)
-        if step == "theme":
-            if value not in {t.code for t in await ctx.themes()}:
-                return not_expected(ctx, event)
-            return await self.move(ctx, S.SORTED, theme=value)
-        if step == "merge":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            return await self.on_merge_target(ctx, event.text)
-        if step == "merge_confirm":
-            if value != MERGE:
-                return not_expected(ctx, event)
-            return await self.move(ctx, S.MERGED, merge_into=int(ctx.data["into"]))
-        if step == "reason":
-            if not isinstance(event, Text):
-                return not_expected(ctx, event)
-            reason = clean_text(event.text, field_name="reason", max_len=REASON_MAX)
-            return await self.move(ctx, S.DECLINED, note=reason)
-        await self.ask_queue(ctx)
-
-    async def on_queue(self, ctx: Ctx, event: StepEvent, value: str | None) -> None:
-        if value in (NEXT, PREV):
-            ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if value == NEXT else -1)
-            return await self.ask_queue(ctx)
-        if value and value[:1] == "n" and value[1:].isdigit():
-            ctx.data["need"] = int(value[1:])
-            return await self.ask_need(ctx)
-        if not isinstance(event, Text):
-            return not_expected(ctx, event)
+    @step("queue", accepts=(Text, Picked))
+    async def on_queue(self, ctx: Ctx, event: Text | Picked) -> None:
+        if isinstance(event, Picked):
+            if PAGER.turn(ctx, event.value):
+                return await self.ask_queue(ctx)
+            if event.value[:1] == "n" and event.value[1:].isdigit():
+                ctx.data["need"] = int(event.value[1:])
+                return await self.ask_need(ctx)
+            raise Unexpected
         typed = event.text.strip()
         if typed.isdigit():
             ctx.say(
@@ -237,18 +213,24 @@ class SortingFlow(Flow):
                     number=typed[:12],
                 )
             )
-            return ctx.engine.reprompt(ctx, again=True)
+            return ctx.reprompt()
         ref = parse_need_ref(typed) if typed[:1] in "bB#" else None
         if ref is None:
             ctx.say(ctx._("Please choose a need, or type its reference like B-12."))
-            return ctx.engine.reprompt(ctx, again=True)
+            return ctx.reprompt()
         if await ctx.uow.needs.get(ref) is None:
-            ctx.refused(NotFound("need", f"B-{ref}"))
-            return ctx.engine.reprompt(ctx, again=True)
+            ctx.refused(NotFound("need", need_ref(ref)))
+            return ctx.reprompt()
         ctx.data["need"] = ref
         await self.ask_need(ctx)
 
-    async def on_move(self, ctx: Ctx, to: NeedStatus) -> None:
+    @step("need")
+    async def on_need(self, ctx: Ctx, event: Picked) -> None:
+        if "need" not in ctx.data or event.value == BACK:
+            return await self.ask_queue(ctx)
+        to = move_value(event.value)
+        if to is None:
+            raise Unexpected
         if to is S.SORTED:
             return await self.ask_theme(ctx)
         if to is S.MERGED:
@@ -257,24 +239,56 @@ class SortingFlow(Flow):
             return self.ask_reason(ctx)
         await self.move(ctx, to)
 
-    async def on_merge_target(self, ctx: Ctx, text: str) -> None:
-        target = parse_need_ref(text)
+    @step("theme")
+    async def on_theme(self, ctx: Ctx, event: Picked) -> None:
+        if "need" not in ctx.data:
+            return await self.ask_queue(ctx)
+        if event.value == BACK:
+            return await self.ask_need(ctx)
+        if event.value not in {t.code for t in await ctx.themes()}:
+            raise Unexpected  # retired meanwhile
+        await self.move(ctx, S.SORTED, theme=event.value)
+
+    @step("merge", accepts=(Text, Picked))
+    async def on_merge(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "need" not in ctx.data:
+            return await self.ask_queue(ctx)
+        if isinstance(event, Picked):  # « Back »
+            return await self.ask_need(ctx)
+        target = parse_need_ref(event.text)
         need_id = int(ctx.data["need"])
         if target is None:
             ctx.say(ctx._("That is not a need reference: type it like B-12."))
-            return ctx.engine.reprompt(ctx, again=True)
+            return ctx.reprompt()
         into = await ctx.uow.needs.get(target)
         if into is None:
-            ctx.refused(NotFound("need", f"B-{target}"))
-            return ctx.engine.reprompt(ctx, again=True)
+            ctx.refused(NotFound("need", need_ref(target)))
+            return ctx.reprompt()
         if into.id == need_id:
             ctx.refused(Invalid("merge_into_itself", ref=into.ref))
-            return ctx.engine.reprompt(ctx, again=True)
+            return ctx.reprompt()
         if not into.status.is_open:
             ctx.refused(Invalid("merge_target_closed", ref=into.ref, status=into.status.value))
-            return ctx.engine.reprompt(ctx, again=True)
+            return ctx.reprompt()
         ctx.data["into"] = into.id
         await self.ask_merge_confirm(ctx)
+
+    @step("merge_confirm")
+    async def on_merge_confirm(self, ctx: Ctx, event: Picked) -> None:
+        if "need" not in ctx.data:
+            return await self.ask_queue(ctx)
+        if event.value == BACK:
+            return await self.ask_need(ctx)
+        await self.move(ctx, S.MERGED, merge_into=int(ctx.data["into"]))
+
+    @step("reason", accepts=(Text, Picked))
+    async def on_reason(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "need" not in ctx.data:
+            return await self.ask_queue(ctx)
+        if isinstance(event, Picked):  # « Back »
+            return await self.ask_need(ctx)
+        reason = clean_text(event.text, field_name="reason", max_len=REASON_MAX)
+        await self.move(ctx, S.DECLINED, note=reason)
 
     async def move(
         self,
@@ -314,7 +328,7 @@ class SortingFlow(Flow):
             return self.ask_merge(ctx) if to is S.MERGED else await self.ask_need(ctx)
         done = ctx._("Done: <b>{ref}</b> is now “{status}”.", ref=result.need.ref, status=ctx.tr.status(to))
         if to is S.MERGED and merge_into is not None:
-            done += Markup(" ") + ctx._("It was merged into B-{id}.", id=merge_into)
+            done += Markup(" ") + ctx._("It was merged into {ref}.", ref=need_ref(merge_into))
         if result.notified:
             done += Markup(" ") + ctx.tr.ngettext(
                 "{n} person was told.", "{n} people were told.", result.notified
