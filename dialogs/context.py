@@ -147,7 +147,6 @@ class Ctx:
         options: Sequence[tuple[str, str] | Option] = (),
         *,
         extra: Sequence[Option] = (),
-        text_ok: bool = False,  # TEMPORARY while the flows are converted
     ) -> None:
         """Ask the next question and wait at `step`. `options` are (value, label) of this step, or
         global `Option`s kept in their place; `extra` are global options shown after them. Whether

@@ -170,8 +170,3 @@ class Flow:
     async def after_action(self, ctx: Ctx, step: str) -> None:
         """A global choice ran while this flow waited at `step`. Ask the question again with
         `ctx.ask` if what it shows may have changed; by default the engine repeats it as it was."""
-
-
-# TEMPORARY while the flows are converted; removed once every flow declares its steps.
-def not_expected(ctx: Ctx, event: StepEvent) -> None:
-    raise Unexpected

@@ -50,7 +50,7 @@ class ExpressFlow(FormFlow):
     name = "express"
     commands = ("besoin", "need")
     title = N_("Express a need")
-    summary = N_("express a need (or /besoin followed by your text)")
+    summary = N_("express a need (or /need followed by your text)")
     in_menu = True
     fields = (
         Field("text", N_("Change the text")),

@@ -267,7 +267,7 @@ class NewMissionFlow(FormFlow):
                 "It was sent to {n} member of the circle.", "It was sent to {n} members of the circle.", sent
             )
             if sent
-            else ctx._("Nobody else is in this circle yet: invite people to join it with /cercles."),
+            else ctx._("Nobody else is in this circle yet: invite people to join it with /circles."),
         ]
         ctx.finish()
         ctx.say(Markup("\n").join(lines), [OpenFlow("missions").option(ctx.tr.plain("See the missions"))])

@@ -54,7 +54,7 @@ class OnboardingFlow(Flow):
                 "• your interests, the needs you express or support, your offers, circles and missions;\n"
                 "• how to reach you on this chat, to tell you when your needs move.\n"
                 "It serves only the territory's participation, is never sold, and you can change it "
-                "at any time with /profil.\n\nDo you agree?"
+                "at any time with /profile.\n\nDo you agree?"
             ),
             [("yes", ctx.tr.plain("I agree")), ("no", ctx.tr.plain("No, thank you"))],
         )
@@ -64,7 +64,6 @@ class OnboardingFlow(Flow):
             "first_name",
             ctx._("Thank you! What is your first name? (or skip)"),
             [(SKIP, ctx.tr.plain("Skip"))],
-            text_ok=True,
         )
 
     def ask_place(self, ctx: Ctx) -> None:
@@ -72,7 +71,6 @@ class OnboardingFlow(Flow):
             "place",
             ctx._("Which commune or quartier do you live in? (or skip)"),
             [(SKIP, ctx.tr.plain("Skip"))],
-            text_ok=True,
         )
 
     async def ask_interests(self, ctx: Ctx) -> None:

@@ -97,7 +97,7 @@ class SortingFlow(Flow):
         ctx.say(
             ctx._(
                 "Sorting the needs is for the preparation team (noyau) and the coordinators of a "
-                "sorting circle. You can follow and support the needs with /besoins."
+                "sorting circle. You can follow and support the needs with /needs."
             )
         )
 

@@ -23,7 +23,7 @@ async def test_one_persons_messages_are_answered_in_order(
     inputs = [Incoming("terminal", "ada", Command("aide" if i % 2 else "menu"), "en") for i in range(20)]
     answers = await asyncio.gather(*(engine.handle(i) for i in inputs))
     for i, replies in enumerate(answers):
-        assert ("/besoin" in said(replies)) == bool(i % 2)
+        assert ("/need —" in said(replies)) == bool(i % 2)  # help names the English commands
 
 
 async def test_a_flood_is_slowed_and_beyond_the_queue_asked_to_wait(
@@ -40,4 +40,4 @@ async def test_a_flood_is_slowed_and_beyond_the_queue_asked_to_wait(
     assert len(refused) == 2  # the ninth and tenth found eight already waiting
     assert elapsed >= 4 / 20  # the three first went at once, the five others at 20 a second
     other = await engine.handle(Incoming("telegram", "calm", Command("aide"), "en"))
-    assert "/besoin" in said(other)  # someone else is not slowed by the flood
+    assert "/need —" in said(other)  # someone else is not slowed by the flood

@@ -153,7 +153,7 @@ async def test_a_resident_is_refused_in_their_language(alice: Person, garden: Ne
             said(
                 alice,
                 "Sorting the needs is for the preparation team (noyau) and the coordinators of a "
-                "sorting circle. You can follow and support the needs with /besoins.",
+                "sorting circle. You can follow and support the needs with /needs.",
             )
             in alice.text
         )
