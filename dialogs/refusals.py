@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from lte_core.domain import Refused
+from lte_core.domain import NeedStatus, Refused
 
 from .tr import N_, Tr
 
@@ -67,8 +67,6 @@ def describe(tr: Tr, err: Refused) -> Markup:
         return tr._("Sorry, that is not possible.")
     params = dict(err.params)
     if "status" in params:
-        from lte_core.domain import NeedStatus
-
         try:
             params["status"] = tr.status(NeedStatus(params["status"]))
         except ValueError:
