@@ -18,7 +18,7 @@ from dialogs.engine import match_option
 from lte_core.outbox import deliver_now
 from lte_core.store import OutboxMessage
 
-from .bootstrap import Runtime as App
+from .bootstrap import Runtime
 
 CHANNEL = "terminal"
 _BOLD = re.compile(r"<b>(.*?)</b>", re.S)
@@ -34,8 +34,10 @@ def locale_hint() -> str | None:
 
 
 class Terminal:
-    def __init__(self, app: App, name: str, out: TextIO = sys.stdout, images_dir: Path | None = None) -> None:
-        self.app = app
+    def __init__(
+        self, runtime: Runtime, name: str, out: TextIO = sys.stdout, images_dir: Path | None = None
+    ) -> None:
+        self.runtime = runtime
         self.name = name
         self.out = out
         self.tty = out.isatty()
@@ -69,14 +71,14 @@ class Terminal:
 
     async def show_outbox(self) -> None:
         async def deliver(msg: OutboxMessage) -> None:
-            self.render(self.app.engine.render(msg), prefix="📬 ")
+            self.render(self.runtime.engine.render(msg), prefix="📬 ")
 
-        await deliver_now(self.app.db, CHANNEL, self.name, self.app.clock, deliver)
+        await deliver_now(self.runtime.db, CHANNEL, self.name, self.runtime.clock, deliver)
 
     async def say(self, text: str) -> None:
         token = match_option(text, self.shown) if not text.lstrip().startswith("/") else None
         event: Event = Choice(token) if token else Text(text)
-        replies = await self.app.engine.handle(Incoming(CHANNEL, self.name, event, self.hint, self.name))
+        replies = await self.runtime.engine.handle(Incoming(CHANNEL, self.name, event, self.hint, self.name))
         self.render(replies)
         await self.show_outbox()
 
@@ -84,7 +86,7 @@ class Terminal:
         interactive = stdin.isatty()
         if interactive:
             self.write(
-                f"lte-bot — {self.name} @ {self.app.settings.db_path}   (Ctrl-D to quit; /aide, /help)"
+                f"lte-bot — {self.name} @ {self.runtime.settings.db_path}   (Ctrl-D to quit; /aide, /help)"
             )
         await self.show_outbox()
         if interactive:
