@@ -19,6 +19,7 @@ from nio import AsyncClient, JoinResponse, RoomCreateResponse, RoomPreset, RoomS
 
 from bots.bootstrap import Runtime, open_runtime
 from bots.matrix import MatrixChannel
+from dialogs.engine import Engine
 from lte_core.config import MatrixSettings, Secret, Settings
 from tests.support.synapse import Synapse
 
@@ -192,6 +193,7 @@ class Bot:
     db_path: Path
     user_id: str = ""
     access_token: str = ""  # log in with LTE_MATRIX_ACCESS_TOKEN instead of the password
+    engine_class: type[Engine] = Engine
     runtime: Runtime | None = None
     channel: MatrixChannel | None = None
 
@@ -210,7 +212,7 @@ class Bot:
                 access_token=Secret(self.access_token) if self.access_token else None,
             ),
         )
-        self.runtime = await open_runtime(settings)
+        self.runtime = await open_runtime(settings, engine_class=self.engine_class)
         self.channel = MatrixChannel(self.runtime, **options)
         await self.channel.start()
         return self
