@@ -48,11 +48,11 @@ def locale_hint() -> str | None:
 
 @dataclass(frozen=True)
 class Shown:
-    """What the terminal prints for one reply, and the numbered choices it shows (None: the list
+    """What the terminal prints for one reply, and the numbered choices it shows (none: the list
     shown before still stands, as after an image)."""
 
     text: str
-    options: tuple[Option, ...] | None = None
+    options: tuple[Option, ...] = ()
 
 
 def show(item: Outgoing, folder: Path, *, tty: bool = False) -> Shown:
@@ -61,14 +61,14 @@ def show(item: Outgoing, folder: Path, *, tty: bool = False) -> Shown:
     a poll as its numbered fallback."""
     match item:
         case Reply():
-            return Shown(plain(item, tty=tty), item.options or None)
+            return Shown(plain(item, tty=tty), item.options)
         case ImageReply() | FileReply():
             path = folder / Path(item.filename).name
             path.write_bytes(item.data)
             caption = to_plain(item.caption)
             return Shown(f"{caption}\n  [{path}]" if caption else f"[{path}]")
         case PollReply():
-            return Shown(plain(item.fallback, tty=tty), item.fallback.options or None)
+            return Shown(plain(item.fallback, tty=tty), item.fallback.options)
         case _:
             assert_never(item)
 

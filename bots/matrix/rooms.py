@@ -2,9 +2,9 @@
 
 A room is a direct conversation with one person, who may also be reached there by the outbox.
 Messages (and answers to the bot's polls) become `Incoming`s for the engine; its replies go back
-in order. A typed number or
-label answers the numbered list shown last in the room (a question, a menu, a notification):
-the engine checks every choice again. Encrypted rooms get one notice, then the bot leaves them.
+in order. A typed number or label answers the numbered list shown last in the room (a question,
+a menu, a notification, a poll's fallback): the engine checks every choice again. Encrypted
+rooms get one notice, then the bot leaves them.
 
 Matrix says nothing of a person's language (profiles have none, and guessing from one message is
 unreliable), so the locale hint is None: a newcomer starts in the territory's default language,

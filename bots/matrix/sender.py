@@ -61,10 +61,6 @@ class Refused(Exception):
 RememberPoll = Callable[[str, str], Awaitable[None]]  # (poll start event id, the poll's ref)
 
 
-async def _no_polls(event_id: str, ref: str) -> None:
-    return None
-
-
 class Outlet:
     """Puts replies in a room and keeps what the room shows last (its numbered choices, the polls
     started there); errors come back as exceptions the callers turn into policy."""
@@ -74,7 +70,7 @@ class Outlet:
         client: AsyncClient,
         limiter: RateLimiter,
         store: MatrixStore,
-        remember_poll: RememberPoll = _no_polls,
+        remember_poll: RememberPoll,
     ) -> None:
         self.client = client
         self.limiter = limiter

@@ -83,7 +83,7 @@ def test_the_terminal_writes_a_file_where_it_says_and_a_poll_as_its_fallback(tmp
     shown = show(SAMPLES[FileReply], tmp_path)
     path = tmp_path / "event.ics"
     assert path.read_bytes() == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
-    assert shown.text == f"Invite\n  [{path}]" and shown.options is None
+    assert shown.text == f"Invite\n  [{path}]" and shown.options == ()
     unsafe = show(FileReply(b"x", "../../escape.txt"), tmp_path)
     assert (tmp_path / "escape.txt").read_bytes() == b"x" and unsafe.text == f"[{tmp_path / 'escape.txt'}]"
     poll = show(SAMPLES[PollReply], tmp_path)
