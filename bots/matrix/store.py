@@ -6,7 +6,7 @@ the last sync whose events were all handled, and when this database first synced
 are history, never answered). `matrix_direct_rooms`: each person's direct room with the bot.
 `matrix_declined_invites`: people who refused the bot's invitation (the outbox stops inviting
 them). `matrix_room_choices`: the numbered choices last shown in a room. A person's rows are tied
-to their Matrix identity: deleting it deletes them."""
+to their Matrix identity: deleting it deletes them (and the choices of their direct room)."""
 
 from __future__ import annotations
 
@@ -129,6 +129,7 @@ class MatrixStore:
                 "DELETE FROM matrix_direct_rooms WHERE user_id = ? AND room_id = ?", (mxid, room_id)
             )
         self._dm[mxid] = None
+        self._opts.pop(room_id, None)  # its choices went with it
         return True
 
     # Numbered choices ---------------------------------------------------------------------

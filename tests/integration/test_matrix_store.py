@@ -114,7 +114,9 @@ async def test_a_persons_matrix_rows_go_with_their_identity(tmp_path: Path) -> N
         store = MatrixStore(db)
         await store.set_dm_room("@ada:hs", "!a:hs")
         await store.set_declined("@ada:hs", True)
+        await store.set_options("!a:hs", OPTIONS)
         await store.set_dm_room("@eve:hs", "!e:hs")  # no identity: not tied to anyone
+        await store.set_options("!group:hs", OPTIONS)  # a room of several people: nobody's own
         async with db.conn.execute(
             "SELECT identity_id FROM matrix_direct_rooms WHERE user_id = '@ada:hs' "
             "UNION ALL SELECT identity_id FROM matrix_declined_invites WHERE user_id = '@ada:hs'"
@@ -125,7 +127,9 @@ async def test_a_persons_matrix_rows_go_with_their_identity(tmp_path: Path) -> N
             await uow.db.conn.execute("DELETE FROM identities WHERE id = ?", (ada.id,))
         fresh = MatrixStore(db)
         assert await fresh.dm_room("@ada:hs") is None and not await fresh.declined("@ada:hs")
+        assert await fresh.options("!a:hs") == []
         assert await fresh.dm_room("@eve:hs") == "!e:hs"
+        assert await fresh.options("!group:hs") == OPTIONS
 
         assert await store.forget_dm_room("@eve:hs", "!other:hs") is False  # not theirs any more
         assert await store.forget_dm_room("@eve:hs", "!e:hs") is True

@@ -25,11 +25,16 @@ CREATE TABLE matrix_declined_invites (
 );
 CREATE INDEX matrix_declined_invites_identity ON matrix_declined_invites(identity_id);
 
--- The numbered choices shown last in a room: what a typed number answers.
+-- The numbered choices shown last in a room: what a typed number answers. A direct room's go
+-- with it (and so with its person).
 CREATE TABLE matrix_room_choices (
     room_id  TEXT PRIMARY KEY,
     options  TEXT NOT NULL                         -- JSON [[token, label], ...]
 );
+CREATE TRIGGER matrix_direct_room_gone AFTER DELETE ON matrix_direct_rooms
+BEGIN
+    DELETE FROM matrix_room_choices WHERE room_id = OLD.room_id;
+END;
 
 -- What kv held, moved.
 INSERT INTO matrix_account (user_id, device_id, access_token, sync_token, history_before)
