@@ -2,7 +2,7 @@
 
 a resident (a matrix-nio client) sends a message and waits for the answer, one at a time, N
 times: the time from the start of its send to the sync that brings the answer back.
-(a) the bot: the real MatrixChannel (App, engine, SQLite) answering `!aide` (help: one reply, one
+(a) the bot: the real MatrixChannel (Runtime, engine, SQLite) answering `!aide` (help: one reply, one
     transaction), to a person already onboarded;
 (b) the baseline: a bare matrix-nio echo bot on the same Synapse, with the same client settings
     and sync filter, replying with the same body from inside its sync loop.
@@ -39,7 +39,7 @@ from nio import (  # noqa: E402
     UploadFilterResponse,
 )
 
-from bots.app import App, open_app  # noqa: E402
+from bots.bootstrap import Runtime, open_runtime  # noqa: E402
 from bots.matrix import MatrixChannel  # noqa: E402
 from bots.matrix.sync import sync_filter  # noqa: E402
 from lte_core.config import MatrixSettings, Secret, Settings  # noqa: E402
@@ -192,12 +192,12 @@ async def run(synapse: Synapse, n: int, blocks: int, warmup: int) -> dict[str, A
             db_path=str(Path(tmp) / "lte.sqlite3"),
             matrix=MatrixSettings(synapse.base_url, bot_id, password=Secret(PASSWORD)),
         )
-        app: App = await open_app(settings)
-        async with UnitOfWork(app.db) as uow:  # onboarded: `!aide` gets the help at once
-            now = app.clock.now()
+        runtime: Runtime = await open_runtime(settings)
+        async with UnitOfWork(runtime.db) as uow:  # onboarded: `!aide` gets the help at once
+            now = runtime.clock.now()
             who = await people.identify(uow, "matrix", resident_id, now=now)
             await people.give_consent(uow, who.person.id, now)
-        channel = MatrixChannel(app)
+        channel = MatrixChannel(runtime)
         echo = EchoBot(synapse, echo_id)
         resident = Resident(synapse, resident_id, resident_token)
         try:
@@ -222,7 +222,7 @@ async def run(synapse: Synapse, n: int, blocks: int, warmup: int) -> dict[str, A
             await resident.stop()
             await echo.stop()
             await channel.stop()
-            await app.close()
+            await runtime.close()
 
     bot_median, bot_p95 = statistics.median(bot_ms), p95(bot_ms)
     echo_median, echo_p95 = statistics.median(echo_ms), p95(echo_ms)

@@ -1,1 +1,2 @@
-"""Adapters (Telegram, Matrix, terminal) and the composition root (`bots.app`, `bots.cli`)."""
+"""Adapters (Telegram, Matrix, terminal), handed a `bots.bootstrap.Runtime`, and the composition
+root that picks and serves them (`bots.app`, `bots.cli`)."""

@@ -1,4 +1,6 @@
-"""The composition root: picks the configured channels and serves them (`lte-bot run`)."""
+"""The composition root: picks the configured channels and serves them (`lte-bot run`).
+
+Adapters never import this module (it imports them): they are handed a `bots.bootstrap.Runtime`."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from typing import Protocol
 
 from .bootstrap import Runtime, open_runtime
 
+__all__ = ["Channel", "Runtime", "configured_channels", "open_runtime", "serve"]
+
 log = logging.getLogger(__name__)
 
-# Older names, kept for the scripts and benchmarks that import them.
+# Older names, still used by tests/e2e/telegram/harness.py and bench/telegram_throughput.py.
 App = Runtime
 open_app = open_runtime
 
@@ -26,20 +30,21 @@ class Channel(Protocol):
     async def stop(self) -> None: ...
 
 
-def configured_channels(app: Runtime) -> list[Channel]:
+def configured_channels(runtime: Runtime) -> list[Channel]:
+    """One adapter per channel the settings configure (imported only when configured)."""
     channels: list[Channel] = []
-    if app.settings.telegram is not None:
+    if runtime.settings.telegram is not None:
         from bots.telegram import TelegramChannel
 
-        channels.append(TelegramChannel(app))
-    if app.settings.matrix is not None:
+        channels.append(TelegramChannel(runtime))
+    if runtime.settings.matrix is not None:
         from bots.matrix import MatrixChannel
 
-        channels.append(MatrixChannel(app))
+        channels.append(MatrixChannel(runtime))
     return channels
 
 
-async def serve(app: Runtime, channels: Sequence[Channel], stop: asyncio.Event) -> None:
+async def serve(runtime: Runtime, channels: Sequence[Channel], stop: asyncio.Event) -> None:
     """Start every channel, wait for the stop signal, stop them in reverse order."""
     started: list[Channel] = []
     try:

@@ -15,6 +15,8 @@ from lte_core.outbox import Dispatcher
 from lte_core.services import people
 from lte_core.store import Database, UnitOfWork
 
+__all__ = ["Runtime", "open_runtime"]
+
 
 @dataclass
 class Runtime:
@@ -27,26 +29,37 @@ class Runtime:
     dispatchers: list[Dispatcher] = field(default_factory=list)
 
     def wake_outbox(self) -> None:
+        """Something was queued: every channel's dispatcher looks at the outbox now."""
         for dispatcher in self.dispatchers:
             dispatcher.wake()
 
     def add_dispatcher(self, dispatcher: Dispatcher) -> Dispatcher:
+        """A channel's outbox dispatcher, woken with the others and stopped at `close`."""
         self.dispatchers.append(dispatcher)
         return dispatcher
 
+    async def remove_dispatcher(self, dispatcher: Dispatcher) -> None:
+        """A channel stops: its dispatcher stops and is no longer woken."""
+        if dispatcher in self.dispatchers:
+            self.dispatchers.remove(dispatcher)
+        await dispatcher.stop()
+
     async def close(self) -> None:
+        """Stop the dispatchers still running, close the database."""
         for dispatcher in self.dispatchers:
             await dispatcher.stop()
         self.dispatchers.clear()
         await self.db.close()
 
 
-async def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+async def open_runtime(
+    settings: Settings, clock: Clock | None = None, *, engine_class: type[Engine] = Engine
+) -> Runtime:
     """Open (and migrate) the database, make sure the themes exist, build the engine."""
     clock = clock or SystemClock()
     db = await Database(settings.db_path).open()
     async with UnitOfWork(db) as uow:
         await people.ensure_default_themes(uow, DEFAULT_THEMES)
-    runtime = Runtime(settings, db, Engine(db, settings, clock), clock)
+    runtime = Runtime(settings, db, engine_class(db, settings, clock), clock)
     runtime.engine.on_outbox = runtime.wake_outbox
     return runtime

@@ -15,7 +15,7 @@ from lte_core.logs import RedactingFormatter
 from lte_core.services import links
 from lte_core.store import UnitOfWork
 
-from .bootstrap import Runtime as App
+from .bootstrap import Runtime
 from .telegram import api_urls
 
 
@@ -45,14 +45,14 @@ async def ask_username(settings: TelegramSettings) -> str:
         ) from None
 
 
-async def poster_url(app: App, kind: str, ref: str, username: str | None) -> tuple[str, str]:
+async def poster_url(runtime: Runtime, kind: str, ref: str, username: str | None) -> tuple[str, str]:
     """Check the reference and find the bot's name: (the link, a file name stem)."""
-    async with UnitOfWork(app.db) as uow:
+    async with UnitOfWork(runtime.db) as uow:
         poster = await links.poster(uow, None, kind, ref)  # the operator acts as the noyau
         stored = await links.bot_username(uow)
     if not username:
-        if app.settings.telegram is not None:
-            username = await ask_username(app.settings.telegram)
+        if runtime.settings.telegram is not None:
+            username = await ask_username(runtime.settings.telegram)
         elif stored:
             username = stored
         else:

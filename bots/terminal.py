@@ -10,15 +10,28 @@ import asyncio
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, assert_never
 
-from dialogs.contract import Choice, Event, ImageReply, Incoming, Outgoing, Reply, Text, to_plain
+from dialogs.contract import (
+    Choice,
+    Event,
+    FileReply,
+    ImageReply,
+    Incoming,
+    Option,
+    Outgoing,
+    PollReply,
+    Reply,
+    Text,
+    to_plain,
+)
 from dialogs.engine import match_option
 from lte_core.outbox import deliver_now
 from lte_core.store import OutboxMessage
 
-from .bootstrap import Runtime as App
+from .bootstrap import Runtime
 
 CHANNEL = "terminal"
 _BOLD = re.compile(r"<b>(.*?)</b>", re.S)
@@ -33,35 +46,62 @@ def locale_hint() -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What the terminal prints for one reply, and the numbered choices it shows (none: the list
+    shown before still stands, as after an image)."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+
+
+def show(item: Outgoing, folder: Path, *, tty: bool = False) -> Shown:
+    """The one dispatch from a reply to the terminal, for direct replies and the outbox alike:
+    text as is, choices numbered, images and files written into `folder` (their path printed),
+    a poll as its numbered fallback."""
+    match item:
+        case Reply():
+            return Shown(plain(item, tty=tty), item.options)
+        case ImageReply() | FileReply():
+            path = folder / Path(item.filename).name
+            path.write_bytes(item.data)
+            caption = to_plain(item.caption)
+            return Shown(f"{caption}\n  [{path}]" if caption else f"[{path}]")
+        case PollReply():
+            return Shown(plain(item.fallback, tty=tty), item.fallback.options)
+        case _:
+            assert_never(item)
+
+
+def plain(reply: Reply, *, tty: bool = False) -> str:
+    """The reply's text (bold in a real terminal, plain for scripts) and its numbered choices."""
+    text = str(reply.text)
+    if tty:
+        text = _BOLD.sub(lambda m: f"\x1b[1m{m.group(1)}\x1b[0m", text)
+    lines = [to_plain(text)]
+    lines += [f"  {i}. {option.label}" for i, option in enumerate(reply.options, 1)]
+    return "\n".join(lines)
+
+
 class Terminal:
-    def __init__(self, app: App, name: str, out: TextIO = sys.stdout, images_dir: Path | None = None) -> None:
-        self.app = app
+    def __init__(
+        self, runtime: Runtime, name: str, out: TextIO = sys.stdout, files_dir: Path | None = None
+    ) -> None:
+        self.runtime = runtime
         self.name = name
         self.out = out
         self.tty = out.isatty()
-        self.images_dir = images_dir or Path.cwd()
+        self.files_dir = files_dir or Path.cwd()  # where images and files sent to this person go
         self.hint = locale_hint()
         # The numbered list shown last (a question or a notification): what a typed number means.
         self.shown: list[list[str]] = []
 
     def render(self, replies: list[Outgoing], *, prefix: str = "") -> None:
         for reply in replies:
-            if isinstance(reply, ImageReply):
-                path = self.images_dir / reply.filename
-                path.write_bytes(reply.data)
-                self.write(prefix + to_plain(reply.caption) + f"\n  [{path}]")
-                continue
-            self.write(prefix + self.plain(reply))
-            if reply.options:
-                self.shown = [[o.token, o.label] for o in reply.options]
-
-    def plain(self, reply: Reply) -> str:
-        text = str(reply.text)
-        if self.tty:  # bold shows as bold in a real terminal; scripts get plain text
-            text = _BOLD.sub(lambda m: f"\x1b[1m{m.group(1)}\x1b[0m", text)
-        lines = [to_plain(text)]
-        lines += [f"  {i}. {option.label}" for i, option in enumerate(reply.options, 1)]
-        return "\n".join(lines)
+            shown = show(reply, self.files_dir, tty=self.tty)
+            self.write(prefix + shown.text)
+            if shown.options:
+                self.shown = [[o.token, o.label] for o in shown.options]
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n\n")
@@ -69,14 +109,14 @@ class Terminal:
 
     async def show_outbox(self) -> None:
         async def deliver(msg: OutboxMessage) -> None:
-            self.render(self.app.engine.render(msg), prefix="📬 ")
+            self.render(self.runtime.engine.render(msg), prefix="📬 ")
 
-        await deliver_now(self.app.db, CHANNEL, self.name, self.app.clock, deliver)
+        await deliver_now(self.runtime.db, CHANNEL, self.name, self.runtime.clock, deliver)
 
     async def say(self, text: str) -> None:
         token = match_option(text, self.shown) if not text.lstrip().startswith("/") else None
         event: Event = Choice(token) if token else Text(text)
-        replies = await self.app.engine.handle(Incoming(CHANNEL, self.name, event, self.hint, self.name))
+        replies = await self.runtime.engine.handle(Incoming(CHANNEL, self.name, event, self.hint, self.name))
         self.render(replies)
         await self.show_outbox()
 
@@ -84,7 +124,7 @@ class Terminal:
         interactive = stdin.isatty()
         if interactive:
             self.write(
-                f"lte-bot — {self.name} @ {self.app.settings.db_path}   (Ctrl-D to quit; /aide, /help)"
+                f"lte-bot — {self.name} @ {self.runtime.settings.db_path}   (Ctrl-D to quit; /aide, /help)"
             )
         await self.show_outbox()
         if interactive:

@@ -16,7 +16,7 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 from lte_core.config import MatrixSettings
 from lte_core.outbox import Dispatcher, RateLimiter
 
-from ..bootstrap import Runtime as App
+from ..bootstrap import Runtime
 from .rooms import Conversations
 from .sender import BULK_BURST, BULK_RATE, MatrixSender, Outlet
 from .store import MatrixStore, Session
@@ -34,14 +34,14 @@ class MatrixLoginError(RuntimeError):
 class MatrixChannel:
     name = "matrix"
 
-    def __init__(self, app: App, *, timeline_limit: int = 100, poll_ms: int = 30_000) -> None:
-        if app.settings.matrix is None:
+    def __init__(self, runtime: Runtime, *, timeline_limit: int = 100, poll_ms: int = 30_000) -> None:
+        if runtime.settings.matrix is None:
             raise MatrixLoginError("LTE_MATRIX_HOMESERVER: the Matrix channel is not configured")
-        self.app = app
-        self.settings: MatrixSettings = app.settings.matrix
+        self.runtime = runtime
+        self.settings: MatrixSettings = runtime.settings.matrix
         self.timeline_limit = timeline_limit
         self.poll_ms = poll_ms
-        self.store = MatrixStore(app.db)
+        self.store = MatrixStore(runtime.db)
         self.client = AsyncClient(
             self.settings.homeserver,
             self.settings.user_id,
@@ -54,7 +54,7 @@ class MatrixChannel:
             ),
         )
         self.limiter = RateLimiter(BULK_RATE, BULK_BURST)
-        self.outlet = Outlet(self.client, self.limiter)
+        self.outlet = Outlet(self.client, self.limiter, self.store, self._remember_poll)
         self.syncer: Syncer | None = None
         self.conversations: Conversations | None = None
         self.dispatcher: Dispatcher | None = None
@@ -74,7 +74,7 @@ class MatrixChannel:
             raise
         since = session.next_batch if session.user_id == self.settings.user_id else None
         epoch = await self.store.begin_history(int(time.time() * 1000))  # kept from the first start
-        self.conversations = Conversations(self.client, self.app.engine, self.store, self.outlet, epoch)
+        self.conversations = Conversations(self.client, self.runtime.engine, self.store, self.outlet, epoch)
         self.syncer = Syncer(
             self.client,
             self.store,
@@ -86,12 +86,12 @@ class MatrixChannel:
         sender = MatrixSender(
             self.outlet,
             self.store,
-            self.app.engine,
+            self.runtime.engine,
             txn_prefix=f"lte{epoch}",
             room_left=self.conversations.room_left_by_person,
         )
-        self.dispatcher = self.app.add_dispatcher(
-            Dispatcher(self.app.db, sender, clock=self.app.clock, limiter=self.limiter)
+        self.dispatcher = self.runtime.add_dispatcher(
+            Dispatcher(self.runtime.db, sender, clock=self.runtime.clock, limiter=self.limiter)
         )
         await self.syncer.start(since)
         self.dispatcher.start()
@@ -105,10 +105,12 @@ class MatrixChannel:
         if self.syncer is not None:
             await self.syncer.stop()
         if self.dispatcher is not None:
-            await self.dispatcher.stop()
-            if self.dispatcher in self.app.dispatchers:
-                self.app.dispatchers.remove(self.dispatcher)
+            await self.runtime.remove_dispatcher(self.dispatcher)
         await self.client.close()
+
+    async def _remember_poll(self, event_id: str, ref: str) -> None:
+        """A poll was started as `event_id`: its responses will come back as PollVotes for it."""
+        await self.runtime.engine.remember_poll(self.name, event_id, ref)
 
     # Login --------------------------------------------------------------------------------
 

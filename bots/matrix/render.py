@@ -1,25 +1,33 @@
 """Matrix payloads ↔ the channel contract, as pure functions (no I/O, no nio).
 
 Reading: an `m.room.message` content becomes an `Event` (or None when it is not for the bot:
-notices, edits, redacted messages). Writing: a `Reply` becomes one message with a plain `body`
-(options as "1. label" lines) and an HTML `formatted_body` (the Markup as is, options in an
-<ol> with their labels escaped); an `ImageReply` becomes an `m.image` once uploaded."""
+notices, edits, redacted messages); an MSC3381 poll response becomes a `PollVote`. Writing:
+`messages` is the one dispatch from a reply to the Matrix events that show it, for direct replies
+and the outbox alike. A `Reply` is one message with a plain `body` (options as "1. label" lines)
+and an HTML `formatted_body` (the Markup as is, options in an <ol> with their labels escaped); an
+`ImageReply` an `m.image` once uploaded; a `FileReply` an `m.file` once uploaded, then its caption;
+a `PollReply` an MSC3381 poll start whose text fallback is the numbered fallback reply."""
 
 from __future__ import annotations
 
 import math
 import re
 import struct
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, assert_never
 
 from dialogs.contract import (
     Command,
     Event,
+    FileReply,
     ImageReply,
     Location,
     Option,
+    Outgoing,
     Photo,
+    PollReply,
+    PollVote,
     Reply,
     Text,
     Unreadable,
@@ -29,15 +37,29 @@ from dialogs.contract import (
 
 __all__ = [
     "HTML",
+    "MESSAGE",
+    "POLL_RESPONSES",
+    "POLL_START",
+    "Message",
     "command_or_text",
+    "file_content",
     "image_content",
+    "messages",
     "parse_geo_uri",
     "parse_message",
+    "parse_poll_response",
+    "poll_start_content",
     "reply_content",
     "strip_reply_fallback",
 ]
 
 HTML = "org.matrix.custom.html"
+MESSAGE = "m.room.message"
+# MSC3381 polls, with the unstable names clients send today (and the stable response name).
+POLL_START = "org.matrix.msc3381.poll.start"
+POLL_RESPONSES = frozenset({"org.matrix.msc3381.poll.response", "m.poll.response"})
+POLL_DISCLOSED = "org.matrix.msc3381.poll.disclosed"
+TEXT = "org.matrix.msc1767.text"
 _COMMAND = re.compile(r"[!/](\S+)(?:\s+(.*))?", re.S)
 
 
@@ -152,3 +174,88 @@ def png_size(data: bytes) -> tuple[int, int] | None:
         return None
     width, height = struct.unpack(">II", data[16:24])
     return int(width), int(height)
+
+
+def file_content(document: FileReply, url: str) -> dict[str, Any]:
+    """The `m.file` for an uploaded document (`url` is its mxc:// address)."""
+    return {
+        "msgtype": "m.file",
+        "body": document.filename,
+        "filename": document.filename,
+        "url": url,
+        "info": {"mimetype": document.mime, "size": len(document.data)},
+    }
+
+
+def poll_start_content(poll: PollReply) -> dict[str, Any]:
+    """An MSC3381 poll start; answer ids are the options' indexes. Clients without polls show the
+    text fallback: the numbered fallback reply, answered by typing a number."""
+    fallback = reply_content(poll.fallback)["body"]
+    return {
+        POLL_START: {
+            "question": {TEXT: poll.question},
+            "kind": POLL_DISCLOSED,
+            "max_selections": len(poll.options) if poll.multiple else 1,
+            "answers": [{"id": str(i), TEXT: label} for i, label in enumerate(poll.options)],
+        },
+        TEXT: fallback,
+        "body": fallback,
+    }
+
+
+def parse_poll_response(content: Mapping[str, Any]) -> PollVote | None:
+    """An MSC3381 poll response (unstable or stable) → PollVote(start event id, option indexes);
+    None when it is not one. Answer ids that are not ours are left out."""
+    relates = content.get("m.relates_to")
+    start = relates.get("event_id") if isinstance(relates, Mapping) else None
+    if not isinstance(start, str) or not start:
+        return None
+    answers = content.get("m.selections")
+    for key in ("org.matrix.msc3381.poll.response", "m.poll.response"):
+        block = content.get(key)
+        if answers is None and isinstance(block, Mapping):
+            answers = block.get("answers")
+    if not isinstance(answers, list):
+        return None
+    indexes: list[int] = []
+    for answer in answers:
+        if isinstance(answer, str) and answer.isascii() and answer.isdigit() and len(answer) <= 3:
+            if int(answer) not in indexes:
+                indexes.append(int(answer))
+    return PollVote(start, tuple(indexes))
+
+
+# Writing: one dispatch --------------------------------------------------------------------
+
+Upload = Callable[[bytes, str, str], Awaitable[str]]  # (data, mime, filename) → its mxc:// url
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Matrix event to send: its type, its content, the numbered choices it shows (what a
+    number typed next answers) and, for a poll start, the dialogs' reference of the poll."""
+
+    type: str
+    content: dict[str, Any]
+    options: tuple[Option, ...] = ()
+    poll_ref: str | None = None
+
+
+async def messages(item: Outgoing, upload: Upload) -> list[Message]:
+    """The events that show one reply, in order (files are uploaded first, with `upload`)."""
+    match item:
+        case Reply():
+            return [Message(MESSAGE, reply_content(item), item.options)]
+        case ImageReply():
+            url = await upload(item.data, item.mime, item.filename)
+            return [Message(MESSAGE, image_content(item, url))]
+        case FileReply():
+            url = await upload(item.data, item.mime, item.filename)
+            sent = [Message(MESSAGE, file_content(item, url))]
+            if to_plain(item.caption).strip():
+                sent.append(Message(MESSAGE, reply_content(Reply(item.caption))))
+            return sent
+        case PollReply():
+            return [Message(POLL_START, poll_start_content(item), item.fallback.options, item.ref)]
+        case _:
+            assert_never(item)

@@ -1,9 +1,10 @@
 """What happens in the bot's rooms: joining on invitation, talking, leaving.
 
 A room is a direct conversation with one person, who may also be reached there by the outbox.
-Messages become `Incoming`s for the engine; its replies go back in order. A typed number or
-label answers the numbered list shown last in the room (a question, a menu, a notification):
-the engine checks every choice again. Encrypted rooms get one notice, then the bot leaves them.
+Messages (and answers to the bot's polls) become `Incoming`s for the engine; its replies go back
+in order. A typed number or label answers the numbered list shown last in the room (a question,
+a menu, a notification, a poll's fallback): the engine checks every choice again. Encrypted
+rooms get one notice, then the bot leaves them.
 
 Matrix says nothing of a person's language (profiles have none, and guessing from one message is
 unreliable), so the locale hint is None: a newcomer starts in the territory's default language,
@@ -18,14 +19,14 @@ from typing import Any
 import aiohttp
 from nio import AsyncClient, JoinedMembersResponse, JoinResponse
 
-from dialogs.contract import CAN_IMAGES, CAN_LOCATION, CAN_PHOTO, Choice, Incoming, Reply, Text
+from dialogs.contract import CAN_IMAGES, CAN_LOCATION, CAN_PHOTO, Choice, Event, Incoming, Reply, Text
 from dialogs.engine import PLAIN_WORDS, Engine, fold, match_option
 from dialogs.flows import COMMANDS
 from dialogs.tr import N_
 from lte_core.store import UnitOfWork
 
-from .render import parse_message
-from .sender import Outlet, options_of
+from .render import POLL_RESPONSES, parse_message, parse_poll_response
+from .sender import Outlet
 from .store import MatrixStore
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ class Conversations:
                     return
             elif kind == "m.room.message" and int(event.get("origin_server_ts", 0)) >= since:
                 await self.message(room_id, event)
+            elif kind in POLL_RESPONSES and int(event.get("origin_server_ts", 0)) >= since:
+                await self.poll_response(room_id, event)
 
     def _invites_me(self, event: dict[str, Any]) -> bool:
         return event.get("state_key") == self.own and _membership(event) == "invite"
@@ -121,12 +124,26 @@ class Conversations:
             token = match_option(parsed.text, await self.store.options(room_id))
             if token is not None:
                 parsed = Choice(token)
+        await self.hand(room_id, sender, parsed)
+
+    async def poll_response(self, room_id: str, event: dict[str, Any]) -> None:
+        """An answer to a poll the bot started: a PollVote for the engine, tied to the start event."""
+        content = event.get("content")
+        sender = event.get("sender")
+        if not isinstance(content, dict) or not isinstance(sender, str) or sender == self.own:
+            return
+        vote = parse_poll_response(content)
+        if vote is not None:
+            await self.hand(room_id, sender, vote)
+
+    async def hand(self, room_id: str, sender: str, event: Event) -> None:
+        """One person's input to the engine; its replies back in the room, in order."""
         room = self.client.rooms.get(room_id)
         name = room.user_name(sender) if room is not None else None
-        incoming = Incoming(CHANNEL, sender, parsed, None, name if name != sender else None, CAPABILITIES)
+        incoming = Incoming(CHANNEL, sender, event, None, name if name != sender else None, CAPABILITIES)
         replies = await self.engine.handle(incoming)
-        if await self.outlet.reply(room_id, replies):
-            await self.store.set_options(room_id, options_of(replies))
+        if replies:  # a vote may have no answer: what the room shows stays as it is
+            await self.outlet.reply(room_id, replies)
         await self.remember(sender, room_id)
 
     async def remember(self, mxid: str, room_id: str) -> None:

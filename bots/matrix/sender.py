@@ -10,7 +10,7 @@ import asyncio
 import io
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -22,12 +22,12 @@ from nio import (
     UploadResponse,
 )
 
-from dialogs.contract import Outgoing, Reply
+from dialogs.contract import Option, Outgoing
 from lte_core.outbox import RateLimiter, RetryLater, Undeliverable, Unreachable
 from lte_core.store import OutboxMessage
 
-from .render import image_content, reply_content
-from .store import MatrixStore, Options
+from .render import messages
+from .store import MatrixStore
 
 if TYPE_CHECKING:
     from dialogs.engine import Engine
@@ -58,20 +58,24 @@ class Refused(Exception):
         self.code = code
 
 
-def options_of(outgoing: Sequence[Outgoing]) -> Options:
-    """The numbered choices a person sees last: those of the last message (none after an image)."""
-    last = outgoing[-1] if outgoing else None
-    if isinstance(last, Reply):
-        return [[o.token, o.label] for o in last.options]
-    return []
+RememberPoll = Callable[[str, str], Awaitable[None]]  # (poll start event id, the poll's ref)
 
 
 class Outlet:
-    """Puts one message in a room; errors come back as exceptions the callers turn into policy."""
+    """Puts replies in a room and keeps what the room shows last (its numbered choices, the polls
+    started there); errors come back as exceptions the callers turn into policy."""
 
-    def __init__(self, client: AsyncClient, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        limiter: RateLimiter,
+        store: MatrixStore,
+        remember_poll: RememberPoll,
+    ) -> None:
         self.client = client
         self.limiter = limiter
+        self.store = store
+        self.remember_poll = remember_poll
 
     def error_of(self, resp: Any) -> Exception:
         """The exception for an error response; a rate limit also pauses the bulk sends."""
@@ -82,34 +86,44 @@ class Outlet:
             return LimitExceeded(seconds)
         return Refused(code, str(getattr(resp, "message", "")))
 
-    async def content(self, item: Outgoing) -> dict[str, Any]:
-        if isinstance(item, Reply):
-            return reply_content(item)
+    async def upload(self, data: bytes, mime: str, filename: str) -> str:
+        """Upload a file to the media repository; its mxc:// address."""
         resp, _keys = await self.client.upload(
-            io.BytesIO(item.data), content_type=item.mime, filename=item.filename, filesize=len(item.data)
+            io.BytesIO(data), content_type=mime, filename=filename, filesize=len(data)
         )
         if not isinstance(resp, UploadResponse):
             raise self.error_of(resp)
-        return image_content(item, resp.content_uri)
+        return str(resp.content_uri)
 
-    async def put(self, room_id: str, item: Outgoing, txn_id: str) -> str:
-        """Send one message (uploading an image first); its event id. The same `txn_id` sent again
-        is recognised by the homeserver: a retry never shows twice."""
-        content = await self.content(item)
-        resp = await self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id)
-        if isinstance(resp, RoomSendResponse):
-            return str(resp.event_id)
-        raise self.error_of(resp)
+    async def put(self, room_id: str, item: Outgoing, txn_id: str) -> tuple[Option, ...]:
+        """Send one reply (its files uploaded first; one event or more); the numbered choices it
+        leaves shown. The same `txn_id` sent again is recognised by the homeserver: a retry never
+        shows twice. A poll start is remembered as standing for its poll."""
+        shown: tuple[Option, ...] = ()
+        for j, message in enumerate(await messages(item, self.upload)):
+            txn = txn_id if j == 0 else f"{txn_id}.{j}"
+            resp = await self.client.room_send(room_id, message.type, message.content, tx_id=txn)
+            if not isinstance(resp, RoomSendResponse):
+                raise self.error_of(resp)
+            if message.poll_ref is not None:
+                await self.remember_poll(str(resp.event_id), message.poll_ref)
+            shown = message.options
+        return shown
+
+    async def shown(self, room_id: str, options: Sequence[Option]) -> None:
+        """The numbered choices the room shows last: a number typed there answers them."""
+        await self.store.set_options(room_id, [[o.token, o.label] for o in options])
 
     async def reply(self, room_id: str, outgoing: Sequence[Outgoing]) -> bool:
         """Send a person's replies in order, at once: they pass before bulk (`take_now`) and wait
         out rate limits. False if the room refused them (the bot is no longer there)."""
+        shown: tuple[Option, ...] = ()
         for item in outgoing:
             txn_id = uuid.uuid4().hex
             self.limiter.take_now()
             for attempt in range(1, REPLY_ATTEMPTS + 1):
                 try:
-                    await self.put(room_id, item, txn_id)
+                    shown = await self.put(room_id, item, txn_id)
                     break
                 except LimitExceeded as exc:
                     await asyncio.sleep(exc.seconds)
@@ -123,6 +137,8 @@ class Outlet:
                     "matrix: a reply could not be sent to %s after %d attempts", room_id, REPLY_ATTEMPTS
                 )
                 return False
+        if outgoing:
+            await self.shown(room_id, shown)
         return True
 
 
@@ -182,12 +198,13 @@ class MatrixSender:
                 raise
 
     async def send(self, room_id: str, msg: OutboxMessage, outgoing: Sequence[Outgoing]) -> None:
+        shown: tuple[Option, ...] = ()
         for i, item in enumerate(outgoing):
             try:
-                await self.outlet.put(room_id, item, f"{self.txn_prefix}.o{msg.id}.{i}")
+                shown = await self.outlet.put(room_id, item, f"{self.txn_prefix}.o{msg.id}.{i}")
             except LimitExceeded as exc:
                 raise RetryLater(exc.seconds, whole_channel=True) from exc
-        await self.store.set_options(room_id, options_of(outgoing))
+        await self.outlet.shown(room_id, shown)
 
     async def create_room(self, mxid: str) -> str:
         resp = await self.outlet.client.room_create(

@@ -1,19 +1,25 @@
-"""What the Matrix adapter keeps in the database (`uow.kv`), behind a small memory cache.
+"""What the Matrix adapter keeps in the database, in its own tables (migration 0003), behind a
+small memory cache.
 
-Keys: `matrix.session` (account, device, access token), `matrix.next_batch` (the sync token of
-the last sync whose events were all handled), `matrix.epoch_ms` (when this database first synced:
-older messages are history, never answered), `matrix.dm.<mxid>` (the direct room of a person),
-`matrix.opts.<room>` (the numbered choices last shown in a room), `matrix.declined.<mxid>`
-(the person refused the bot's invitation: the outbox stops inviting them)."""
+`matrix_account`: the bot's account (device, access token: never the password), the sync token of
+the last sync whose events were all handled, and when this database first synced (older messages
+are history, never answered). `matrix_direct_rooms`: each person's direct room with the bot.
+`matrix_declined_invites`: people who refused the bot's invitation (the outbox stops inviting
+them). `matrix_room_choices`: the numbered choices last shown in a room. A person's rows are tied
+to their Matrix identity: deleting it deletes them (and the choices of their direct room)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
+import aiosqlite
+
 from lte_core.store import Database, UnitOfWork
 
 Options = list[list[str]]  # [[token, label], ...] as shown, numbered from 1
+
+_IDENTITY = "(SELECT id FROM identities WHERE channel = 'matrix' AND external_id = ?)"
 
 
 @dataclass
@@ -24,6 +30,11 @@ class Session:
     next_batch: str | None = None
 
 
+async def _one(conn: aiosqlite.Connection, sql: str, *args: object) -> aiosqlite.Row | None:
+    async with conn.execute(sql, args) as cur:
+        return await cur.fetchone()
+
+
 class MatrixStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -31,47 +42,56 @@ class MatrixStore:
         self._opts: dict[str, Options] = {}
         self._token: str | None = None
         self._declined: dict[str, bool] = {}
+        self._account = ""  # the account whose sync token and history this store keeps
 
     # Session ------------------------------------------------------------------------------
 
     async def session(self) -> Session:
+        """The login kept from the last start (an empty Session on a database never logged in)."""
         async with UnitOfWork(self.db) as uow:
-            raw = await uow.kv.get("matrix.session")
-            token = await uow.kv.get("matrix.next_batch")
-        data = json.loads(raw) if raw else {}
-        self._token = token
-        return Session(
-            str(data.get("user_id", "")),
-            str(data.get("device_id", "")),
-            str(data.get("access_token", "")),
-            token,
-        )
+            row = await _one(
+                uow.db.conn, "SELECT user_id, device_id, access_token, sync_token FROM matrix_account"
+            )
+        if row is None:
+            return Session()
+        self._account, self._token = str(row[0]), row[3]
+        return Session(str(row[0]), str(row[1]), str(row[2]), row[3])
 
     async def save_session(self, user_id: str, device_id: str, access_token: str) -> None:
         """The account's login; a different account than before starts its sync afresh."""
-        value = json.dumps({"user_id": user_id, "device_id": device_id, "access_token": access_token})
         async with UnitOfWork(self.db) as uow:
-            old = await uow.kv.get("matrix.session")
-            if old and json.loads(old).get("user_id") != user_id:
-                await uow.kv.delete("matrix.next_batch")
-                await uow.kv.delete("matrix.epoch_ms")
+            conn = uow.db.conn
+            gone = await conn.execute("DELETE FROM matrix_account WHERE user_id <> ?", (user_id,))
+            if gone.rowcount:
                 self._token = None
-            await uow.kv.set("matrix.session", value)
+            await conn.execute(
+                "INSERT INTO matrix_account (user_id, device_id, access_token) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET device_id = excluded.device_id, "
+                "access_token = excluded.access_token",
+                (user_id, device_id, access_token),
+            )
+        self._account = user_id
 
     async def begin_history(self, epoch_ms: int) -> int:
         """The first sync of this database: what is older than now is history. Kept once set."""
         async with UnitOfWork(self.db) as uow:
-            old = await uow.kv.get("matrix.epoch_ms")
-            if old:
-                return int(old)
-            await uow.kv.set("matrix.epoch_ms", str(epoch_ms))
-        return epoch_ms
+            conn = uow.db.conn
+            await conn.execute(
+                "UPDATE matrix_account SET history_before = ? WHERE user_id = ? AND history_before IS NULL",
+                (epoch_ms, self._account),
+            )
+            row = await _one(
+                conn, "SELECT history_before FROM matrix_account WHERE user_id = ?", self._account
+            )
+        return int(row[0]) if row is not None and row[0] is not None else epoch_ms
 
     async def save_token(self, token: str) -> None:
         if token == self._token:
             return
         async with UnitOfWork(self.db) as uow:
-            await uow.kv.set("matrix.next_batch", token)
+            await uow.db.conn.execute(
+                "UPDATE matrix_account SET sync_token = ? WHERE user_id = ?", (token, self._account)
+            )
         self._token = token
 
     # Direct rooms -------------------------------------------------------------------------
@@ -79,14 +99,21 @@ class MatrixStore:
     async def dm_room(self, mxid: str) -> str | None:
         if mxid not in self._dm:
             async with UnitOfWork(self.db) as uow:
-                self._dm[mxid] = await uow.kv.get(f"matrix.dm.{mxid}")
+                row = await _one(
+                    uow.db.conn, "SELECT room_id FROM matrix_direct_rooms WHERE user_id = ?", mxid
+                )
+            self._dm[mxid] = str(row[0]) if row else None
         return self._dm[mxid]
 
     async def set_dm_room(self, mxid: str, room_id: str) -> None:
         if await self.dm_room(mxid) == room_id:
             return
         async with UnitOfWork(self.db) as uow:
-            await uow.kv.set(f"matrix.dm.{mxid}", room_id)
+            await uow.db.conn.execute(
+                f"INSERT INTO matrix_direct_rooms (user_id, room_id, identity_id) VALUES (?, ?, {_IDENTITY}) "
+                "ON CONFLICT(user_id) DO UPDATE SET room_id = excluded.room_id, identity_id = excluded.identity_id",
+                (mxid, room_id, mxid),
+            )
         self._dm[mxid] = room_id
 
     def known_dm_rooms(self) -> dict[str, str]:
@@ -98,8 +125,11 @@ class MatrixStore:
         if await self.dm_room(mxid) != room_id:
             return False
         async with UnitOfWork(self.db) as uow:
-            await uow.kv.delete(f"matrix.dm.{mxid}")
+            await uow.db.conn.execute(
+                "DELETE FROM matrix_direct_rooms WHERE user_id = ? AND room_id = ?", (mxid, room_id)
+            )
         self._dm[mxid] = None
+        self._opts.pop(room_id, None)  # its choices went with it
         return True
 
     # Numbered choices ---------------------------------------------------------------------
@@ -107,8 +137,10 @@ class MatrixStore:
     async def options(self, room_id: str) -> Options:
         if room_id not in self._opts:
             async with UnitOfWork(self.db) as uow:
-                raw = await uow.kv.get(f"matrix.opts.{room_id}")
-            self._opts[room_id] = json.loads(raw) if raw else []
+                row = await _one(
+                    uow.db.conn, "SELECT options FROM matrix_room_choices WHERE room_id = ?", room_id
+                )
+            self._opts[room_id] = json.loads(row[0]) if row else []
         return self._opts[room_id]
 
     async def set_options(self, room_id: str, options: Options) -> None:
@@ -116,9 +148,13 @@ class MatrixStore:
             return
         async with UnitOfWork(self.db) as uow:
             if options:
-                await uow.kv.set(f"matrix.opts.{room_id}", json.dumps(options, ensure_ascii=False))
+                await uow.db.conn.execute(
+                    "INSERT INTO matrix_room_choices (room_id, options) VALUES (?, ?) "
+                    "ON CONFLICT(room_id) DO UPDATE SET options = excluded.options",
+                    (room_id, json.dumps(options, ensure_ascii=False)),
+                )
             else:
-                await uow.kv.delete(f"matrix.opts.{room_id}")
+                await uow.db.conn.execute("DELETE FROM matrix_room_choices WHERE room_id = ?", (room_id,))
         self._opts[room_id] = options
 
     # Refused invitations ------------------------------------------------------------------
@@ -126,7 +162,8 @@ class MatrixStore:
     async def declined(self, mxid: str) -> bool:
         if mxid not in self._declined:
             async with UnitOfWork(self.db) as uow:
-                self._declined[mxid] = await uow.kv.get(f"matrix.declined.{mxid}") is not None
+                row = await _one(uow.db.conn, "SELECT 1 FROM matrix_declined_invites WHERE user_id = ?", mxid)
+            self._declined[mxid] = row is not None
         return self._declined[mxid]
 
     async def set_declined(self, mxid: str, declined: bool) -> None:
@@ -134,7 +171,11 @@ class MatrixStore:
             return
         async with UnitOfWork(self.db) as uow:
             if declined:
-                await uow.kv.set(f"matrix.declined.{mxid}", "1")
+                await uow.db.conn.execute(
+                    f"INSERT INTO matrix_declined_invites (user_id, identity_id) VALUES (?, {_IDENTITY}) "
+                    "ON CONFLICT(user_id) DO UPDATE SET identity_id = excluded.identity_id",
+                    (mxid, mxid),
+                )
             else:
-                await uow.kv.delete(f"matrix.declined.{mxid}")
+                await uow.db.conn.execute("DELETE FROM matrix_declined_invites WHERE user_id = ?", (mxid,))
         self._declined[mxid] = declined

@@ -19,12 +19,14 @@ from typing import Any, Protocol
 import aiohttp
 from nio import AsyncClient, MessageDirection, RoomMessagesResponse, SyncResponse, UploadFilterResponse
 
+from .render import POLL_RESPONSES
 from .store import MatrixStore
 
 log = logging.getLogger(__name__)
 
-# What the bot reads: messages, who comes and goes, and whether a room turns encrypted.
-TIMELINE_TYPES = ["m.room.message", "m.room.member", "m.room.encryption"]
+# What the bot reads: messages, answers to its polls, who comes and goes, and whether a room
+# turns encrypted.
+TIMELINE_TYPES = ["m.room.message", *sorted(POLL_RESPONSES), "m.room.member", "m.room.encryption"]
 GAP_PAGES = 20  # a restart after a long stop reads at most this many pages of 100 per room
 
 
@@ -182,7 +184,7 @@ class Syncer:
         if not isinstance(source, dict):
             return False
         kind = source.get("type")
-        if kind == "m.room.message":
+        if kind == "m.room.message" or kind in POLL_RESPONSES:
             return bool(source.get("sender") != self.own)
         return kind in ("m.room.member", "m.room.encryption")
 

@@ -329,6 +329,22 @@ class Synapse:
             raise SynapseError(f"{method} {path} -> HTTP {exc.code}: {detail}") from exc
         return json.loads(raw) if raw else {}
 
+    def download(self, mxc: str, *, token: str, timeout: float = 30.0) -> bytes:
+        """The bytes of an uploaded file (`mxc://server/id`), by the authenticated media API."""
+        server, _, media_id = mxc.removeprefix("mxc://").partition("/")
+        path = (
+            f"/_matrix/client/v1/media/download/{urllib.parse.quote(server)}/{urllib.parse.quote(media_id)}"
+        )
+        req = urllib.request.Request(self.base_url + path, method="GET")
+        req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return bytes(resp.read())
+        except urllib.error.HTTPError as exc:
+            raise SynapseError(
+                f"GET {path} -> HTTP {exc.code}: {exc.read().decode(errors='replace')}"
+            ) from exc
+
     # -- users -------------------------------------------------------------------
 
     def user_id(self, localpart: str) -> str:

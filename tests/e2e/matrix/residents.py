@@ -17,8 +17,9 @@ from typing import Any
 
 from nio import AsyncClient, JoinResponse, RoomCreateResponse, RoomPreset, RoomSendResponse, SyncResponse
 
-from bots.app import App, open_app
+from bots.bootstrap import Runtime, open_runtime
 from bots.matrix import MatrixChannel
+from dialogs.engine import Engine
 from lte_core.config import MatrixSettings, Secret, Settings
 from tests.support.synapse import Synapse
 
@@ -186,13 +187,14 @@ class Resident:
 
 @dataclass
 class Bot:
-    """The bot's process: an App on a SQLite file and its MatrixChannel; restartable."""
+    """The bot's process: a Runtime on a SQLite file and its MatrixChannel; restartable."""
 
     synapse: Synapse
     db_path: Path
     user_id: str = ""
     access_token: str = ""  # log in with LTE_MATRIX_ACCESS_TOKEN instead of the password
-    app: App | None = None
+    engine_class: type[Engine] = Engine
+    runtime: Runtime | None = None
     channel: MatrixChannel | None = None
 
     def __post_init__(self) -> None:
@@ -210,8 +212,8 @@ class Bot:
                 access_token=Secret(self.access_token) if self.access_token else None,
             ),
         )
-        self.app = await open_app(settings)
-        self.channel = MatrixChannel(self.app, **options)
+        self.runtime = await open_runtime(settings, engine_class=self.engine_class)
+        self.channel = MatrixChannel(self.runtime, **options)
         await self.channel.start()
         return self
 
@@ -219,6 +221,6 @@ class Bot:
         if self.channel is not None:
             await self.channel.stop()
             self.channel = None
-        if self.app is not None:
-            await self.app.close()
-            self.app = None
+        if self.runtime is not None:
+            await self.runtime.close()
+            self.runtime = None

@@ -55,16 +55,16 @@ async def resident(synapse: Synapse, bot: Bot) -> AsyncIterator[Resident]:
 
 async def onboarded(bot: Bot, mxid: str) -> int:
     """A person who already went through onboarding (in English), by the services."""
-    assert bot.app is not None
-    async with UnitOfWork(bot.app.db) as uow:
-        return await onboarded_in(uow, mxid, bot.app.clock.now())
+    assert bot.runtime is not None
+    async with UnitOfWork(bot.runtime.db) as uow:
+        return await onboarded_in(uow, mxid, bot.runtime.clock.now())
 
 
 async def new_mission(bot: Bot, members: list[str], title: str = "Water the seedlings") -> int:
     """A circle, its coordinator (on the terminal) and `members` (on Matrix); a mission for them."""
-    assert bot.app is not None
-    async with UnitOfWork(bot.app.db) as uow:
-        now = bot.app.clock.now()
+    assert bot.runtime is not None
+    async with UnitOfWork(bot.runtime.db) as uow:
+        now = bot.runtime.clock.now()
         coordinator = await people.identify(uow, "terminal", "coordo", now=now)
         await people.give_consent(uow, coordinator.person.id, now)
         circle = await uow.circles.by_name("Gardens")
@@ -81,7 +81,7 @@ async def new_mission(bot: Bot, members: list[str], title: str = "Water the seed
             uow, coordinator.person.id, circle.id, title, "", now + timedelta(days=3), 5, now=now
         )
     assert sent == len(members)
-    bot.app.wake_outbox()
+    bot.runtime.wake_outbox()
     return mission.id
 
 
@@ -118,9 +118,9 @@ async def test_dm_onboarding_and_a_need_with_numbers_alone(bot: Bot, resident: R
     # The numbers under a message that is not a question answer it too.
     await resident.choose("See the need", "A shared vegetable garden near the school")
 
-    assert bot.app is not None
-    async with UnitOfWork(bot.app.db) as uow:
-        needs = await export.export_needs(uow, bot.app.settings.tz)
+    assert bot.runtime is not None
+    async with UnitOfWork(bot.runtime.db) as uow:
+        needs = await export.export_needs(uow, bot.runtime.settings.tz)
     assert [(n["ref"], n["text"], n["theme"]) for n in needs] == [
         ("B-1", "A shared vegetable garden near the school", "alimentation")
     ]
@@ -138,9 +138,9 @@ async def test_need_in_one_message_and_a_choice_out_of_range(bot: Bot, resident:
     await resident.ask("Station square", PHOTO_QUESTION)
     await resident.choose("Skip", RECAP)
     await resident.choose("Send it", "B-1")
-    assert bot.app is not None
-    async with UnitOfWork(bot.app.db) as uow:
-        needs = await export.export_needs(uow, bot.app.settings.tz)
+    assert bot.runtime is not None
+    async with UnitOfWork(bot.runtime.db) as uow:
+        needs = await export.export_needs(uow, bot.runtime.settings.tz)
     assert [(n["text"], n["theme"], n["place"]) for n in needs] == [
         ("A covered bike shelter at the station", "mobilite", "Station square")
     ]
@@ -159,9 +159,9 @@ async def test_html_typed_by_a_resident_never_reaches_anyone_as_markup(bot: Bot,
     assert "&lt;b&gt;x&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in recap["formatted_body"]
     assert "<script" not in recap["formatted_body"] and "<b>x" not in recap["formatted_body"]
     await resident.choose("Send it", "B-1")
-    assert bot.app is not None
-    async with UnitOfWork(bot.app.db) as uow:
-        needs = await export.export_needs(uow, bot.app.settings.tz)
+    assert bot.runtime is not None
+    async with UnitOfWork(bot.runtime.db) as uow:
+        needs = await export.export_needs(uow, bot.runtime.settings.tz)
     assert needs[0]["text"] == typed  # kept exactly as typed
 
 
@@ -233,7 +233,7 @@ async def test_a_person_who_left_is_invited_again(synapse: Synapse, bot: Bot) ->
 async def test_a_person_who_declines_the_invitation_is_not_invited_again(synapse: Synapse, bot: Bot) -> None:
     member = await Resident(synapse, bot.user_id, "member").start()
     try:
-        assert member.client is not None and bot.app is not None
+        assert member.client is not None and bot.runtime is not None
         await new_mission(bot, [member.user_id], "First mission")
         room_id = await member.wait_for(lambda: member.invites and member.invites[0])
         await member.client.room_leave(room_id)  # declines the invitation
@@ -243,7 +243,7 @@ async def test_a_person_who_declines_the_invitation_is_not_invited_again(synapse
         await new_mission(bot, [member.user_id], "Second mission")
         assert channel.dispatcher is not None
         await channel.dispatcher.drain()
-        async with UnitOfWork(bot.app.db) as uow:
+        async with UnitOfWork(bot.runtime.db) as uow:
             assert await uow.outbox.counts("matrix") == {"sent": 1, "unreachable": 1}
             identity = await uow.people.identity("matrix", member.user_id)
         assert identity is not None and identity.unreachable
@@ -260,8 +260,8 @@ async def test_a_burst_of_100_messages_is_answered_in_order(bot: Bot, resident: 
     for n in numbers:
         await resident.send(n)
 
-    assert bot.app is not None
-    tr = bot.app.engine.tr(bot.app.settings.default_locale)
+    assert bot.runtime is not None
+    tr = bot.runtime.engine.tr(bot.runtime.settings.default_locale)
     expected = [
         to_plain(tr._("There is no choice {number}: answer with a number from 1 to {max}.", number=n, max=2))
         for n in numbers
@@ -286,8 +286,8 @@ async def test_an_encrypted_room_gets_one_notice(bot: Bot, resident: Resident) -
     room = await resident.open_dm(initial_state=[encryption])
     await resident.send("!start")
     await resident.wait_for(lambda: resident.membership(room, bot.user_id) == "leave")
-    assert bot.app is not None
-    notice = to_plain(bot.app.engine.tr(bot.app.settings.default_locale)._(ENCRYPTED_NOTICE))
+    assert bot.runtime is not None
+    notice = to_plain(bot.runtime.engine.tr(bot.runtime.settings.default_locale)._(ENCRYPTED_NOTICE))
     assert resident.bodies() == [notice]
 
 
@@ -300,8 +300,8 @@ async def test_rate_limit_during_a_broadcast_is_honoured(synapse: Synapse, bot: 
         for member in members:
             await member.expect("Water the seedlings", within=60)
         assert bot.channel.dispatcher.stats.rate_limited >= 1
-        assert bot.app is not None
-        async with UnitOfWork(bot.app.db) as uow:
+        assert bot.runtime is not None
+        async with UnitOfWork(bot.runtime.db) as uow:
             assert await uow.outbox.counts("matrix") == {"sent": 3}
     finally:
         synapse.set_ratelimit(bot.user_id, messages_per_second=0)

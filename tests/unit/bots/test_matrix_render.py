@@ -6,21 +6,28 @@ from __future__ import annotations
 import pytest
 
 from bots.matrix.render import (
+    POLL_START,
     command_or_text,
+    file_content,
     image_content,
+    messages,
     parse_geo_uri,
     parse_message,
+    parse_poll_response,
     png_size,
     reply_content,
     strip_reply_fallback,
 )
 from dialogs.contract import (
     Command,
+    FileReply,
     ImageReply,
     Location,
     Markup,
     Option,
     Photo,
+    PollReply,
+    PollVote,
     Reply,
     Text,
     Unreadable,
@@ -140,3 +147,80 @@ def test_an_image_with_its_caption() -> None:
     }
     bare = image_content(ImageReply(b"GIF89a", Markup(""), "x.gif", "image/gif"), "mxc://hs/x")
     assert bare["body"] == "x.gif" and "formatted_body" not in bare and "w" not in bare["info"]
+
+
+async def _no_upload(data: bytes, mime: str, filename: str) -> str:
+    raise AssertionError("nothing to upload")
+
+
+async def test_a_file_is_uploaded_then_sent_as_m_file_and_its_caption_follows() -> None:
+    uploaded: list[tuple[bytes, str, str]] = []
+
+    async def upload(data: bytes, mime: str, filename: str) -> str:
+        uploaded.append((data, mime, filename))
+        return "mxc://hs/ics"
+
+    document = FileReply(
+        b"BEGIN:VCALENDAR", "repair-cafe.ics", "text/calendar", Markup("Your <b>invitation</b>")
+    )
+    sent = await messages(document, upload)
+    assert uploaded == [(b"BEGIN:VCALENDAR", "text/calendar", "repair-cafe.ics")]
+    assert [m.type for m in sent] == ["m.room.message", "m.room.message"]
+    assert sent[0].content == {
+        "msgtype": "m.file",
+        "body": "repair-cafe.ics",
+        "filename": "repair-cafe.ics",
+        "url": "mxc://hs/ics",
+        "info": {"mimetype": "text/calendar", "size": len(b"BEGIN:VCALENDAR")},
+    }
+    assert sent[1].content["body"] == "Your invitation"
+    assert sent[1].content["formatted_body"] == "Your <b>invitation</b>"
+    bare = await messages(FileReply(b"{}", "mydata.json", "application/json"), upload)
+    assert [m.content["msgtype"] for m in bare] == ["m.file"]
+    assert (
+        file_content(FileReply(b"", "x.bin"), "mxc://hs/x")["info"]["mimetype"] == "application/octet-stream"
+    )
+
+
+async def test_a_poll_is_an_msc3381_start_whose_fallback_is_the_numbered_reply() -> None:
+    fallback = Reply(
+        Markup("<b>Vote</b>: which day?"), (Option("v.1.0", "Monday"), Option("v.1.1", "Tuesday & after"))
+    )
+    poll = PollReply("poll:1", "Which day?", ("Monday", "Tuesday & after"), fallback)
+    [start] = await messages(poll, _no_upload)
+    assert start.type == POLL_START == "org.matrix.msc3381.poll.start"
+    assert start.poll_ref == "poll:1" and start.options == fallback.options
+    text = "Vote: which day?\n\n1. Monday\n2. Tuesday & after"
+    assert start.content == {
+        "org.matrix.msc3381.poll.start": {
+            "question": {"org.matrix.msc1767.text": "Which day?"},
+            "kind": "org.matrix.msc3381.poll.disclosed",
+            "max_selections": 1,
+            "answers": [
+                {"id": "0", "org.matrix.msc1767.text": "Monday"},
+                {"id": "1", "org.matrix.msc1767.text": "Tuesday & after"},
+            ],
+        },
+        "org.matrix.msc1767.text": text,
+        "body": text,
+    }
+    several = PollReply("poll:2", "Which days?", ("Mo", "Tu", "We"), fallback, multiple=True)
+    [start] = await messages(several, _no_upload)
+    assert start.content[POLL_START]["max_selections"] == 3
+
+
+def test_poll_responses_become_votes_for_their_start_event() -> None:
+    relates = {"m.relates_to": {"rel_type": "m.reference", "event_id": "$start"}}
+    unstable = {**relates, "org.matrix.msc3381.poll.response": {"answers": ["1"]}}
+    assert parse_poll_response(unstable) == PollVote("$start", (1,))
+    stable = {**relates, "m.selections": ["2", "0", "2"]}
+    assert parse_poll_response(stable) == PollVote("$start", (2, 0))
+    older_stable = {**relates, "m.poll.response": {"answers": ["0"]}}
+    assert parse_poll_response(older_stable) == PollVote("$start", (0,))
+    withdrawn = {**relates, "org.matrix.msc3381.poll.response": {"answers": []}}
+    assert parse_poll_response(withdrawn) == PollVote("$start", ())
+    foreign = {**relates, "m.selections": ["pizza", "²", "-1", 3, "12345"]}
+    assert parse_poll_response(foreign) == PollVote("$start", ())
+    assert parse_poll_response({"m.selections": ["0"]}) is None  # answers nothing
+    assert parse_poll_response({**relates}) is None  # not a response
+    assert parse_poll_response({"m.relates_to": "x", "m.selections": ["0"]}) is None

@@ -1,0 +1,42 @@
+"""`lte-bot run`: serve every configured channel in one process until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import click
+
+from lte_core import logs
+
+from ..app import configured_channels, serve
+from ..bootstrap import Runtime
+from ._common import secrets_of, settings_of, with_runtime
+
+
+@click.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Serve every configured channel (Telegram, Matrix) in one process."""
+    settings = settings_of(ctx)
+    logs.setup(secrets_of(settings))
+    if settings.telegram is None and settings.matrix is None:
+        click.echo(
+            "No channel is configured.\n"
+            "  Telegram: set LTE_TELEGRAM_TOKEN (and LTE_TELEGRAM_BASE_URL for a local Bot API server).\n"
+            "  Matrix:   set LTE_MATRIX_HOMESERVER, LTE_MATRIX_USER_ID and LTE_MATRIX_PASSWORD "
+            "(or LTE_MATRIX_ACCESS_TOKEN).\n"
+            "To try the bot right here, in the terminal: lte-bot chat",
+            err=True,
+        )
+        sys.exit(2)
+
+    async def go(runtime: Runtime) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(runtime, configured_channels(runtime), stop)
+
+    with_runtime(settings, go)
