@@ -86,6 +86,11 @@ class Registry:
             if needed not in self.by_name:
                 raise ValueError(f"the registry has no {needed!r} flow")
 
+    @property
+    def words(self) -> set[str]:
+        """Typed words the engine reads as commands rather than as answers (help, cancel, /besoin…)."""
+        return self.plain_words | set(self.commands)
+
     def get(self, name: str) -> Flow | None:
         return self.by_name.get(name)
 
@@ -529,6 +534,3 @@ def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
     starts = [token for token, label in options if fold(label).startswith(answer) and len(answer) >= 3]
     return starts[0] if len(starts) == 1 else None
 
-
-# For adapters that read typed words before the engine does (Matrix): prefer `engine.registry`.
-PLAIN_WORDS = frozenset(Registry(DEFAULT_FLOWS()).plain_words)

@@ -20,8 +20,7 @@ import aiohttp
 from nio import AsyncClient, JoinedMembersResponse, JoinResponse
 
 from dialogs.contract import CAN_IMAGES, CAN_LOCATION, CAN_PHOTO, Choice, Event, Incoming, Reply, Text
-from dialogs.engine import PLAIN_WORDS, Engine, fold, match_option
-from dialogs.flows import COMMANDS
+from dialogs.engine import Engine, fold, match_option
 from dialogs.tr import N_
 from lte_core.store import UnitOfWork
 
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "matrix"
 CAPABILITIES = frozenset({CAN_LOCATION, CAN_PHOTO, CAN_IMAGES})  # no buttons: numbered lists
-WORDS = PLAIN_WORDS | set(COMMANDS)  # typed words the engine reads as commands, not as choices
 ENCRYPTED_NOTICE = N_(
     "Sorry, this conversation is end-to-end encrypted, and I cannot read encrypted messages "
     "yet. Please start a new conversation with me without encryption."
@@ -120,7 +118,7 @@ class Conversations:
         parsed = parse_message(content)
         if parsed is None:
             return
-        if isinstance(parsed, Text) and fold(parsed.text) not in WORDS:
+        if isinstance(parsed, Text) and fold(parsed.text) not in self.engine.registry.words:
             token = match_option(parsed.text, await self.store.options(room_id))
             if token is not None:
                 parsed = Choice(token)
