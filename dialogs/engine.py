@@ -13,6 +13,7 @@ shown again — lives here, once."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,7 @@ from markupsafe import Markup
 from lte_core import notices
 from lte_core.clock import Clock, SystemClock
 from lte_core.config import Settings
-from lte_core.domain import Actor, Refused
+from lte_core.domain import Actor, Refused, normalize_input
 from lte_core.services import people
 from lte_core.store import Database, DialogState, OutboxMessage, UnitOfWork
 
@@ -157,6 +158,7 @@ class Engine:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Handle one input of one person; inputs of the same person are handled in order."""
+        incoming = cleaned(incoming)
         key = (incoming.channel, incoming.user_id)
         lock = self._locks.get(key)
         if lock is None:
@@ -520,6 +522,23 @@ class Engine:
             await uow.kv.set(f"poll.{channel}.{native_id}", ref)
 
 
+def cleaned(incoming: Incoming) -> Incoming:
+    """The input as it can be stored: no lone surrogate, NFC (DESIGN §8: bad input loses nothing)."""
+    event = incoming.event
+    if isinstance(event, Text):
+        event = Text(normalize_input(event.text))
+    elif isinstance(event, Command):
+        event = Command(normalize_input(event.name), normalize_input(event.args))
+    elif isinstance(event, Photo):
+        event = Photo(event.ref, normalize_input(event.caption))
+    elif isinstance(event, Choice):
+        event = Choice(normalize_input(event.token))
+    name = normalize_input(incoming.display_name) if incoming.display_name else incoming.display_name
+    if event is incoming.event and name == incoming.display_name:
+        return incoming
+    return dataclasses.replace(incoming, event=event, display_name=name)
+
+
 def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
     """A typed answer read as a choice: its number (1-based) or its label, accents and case folded."""
     answer = fold(text).rstrip(".)")
@@ -533,4 +552,3 @@ def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
             return token
     starts = [token for token, label in options if fold(label).startswith(answer) and len(answer) >= 3]
     return starts[0] if len(starts) == 1 else None
-

@@ -70,6 +70,21 @@ ASSET_KIND_LABELS: dict[AssetKind, str] = {
 }
 
 
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def isolated(params: dict[str, Any]) -> dict[str, Any]:
+    """User text carrying direction controls is wrapped in an isolate (FSI … PDI): a right-to-left
+    override in a need cannot turn the rest of the message around."""
+    out = params
+    for key, value in params.items():
+        if isinstance(value, str) and not isinstance(value, Markup) and any(ch in _BIDI for ch in value):
+            if out is params:
+                out = dict(params)
+            out[key] = "\u2068" + value + "\u2069"
+    return out
+
+
 class Tr:
     """`tr._("Hello {name}", name=user_text)` → Markup with `user_text` escaped."""
 
@@ -79,11 +94,11 @@ class Tr:
 
     def _(self, message: str, **params: Any) -> Markup:
         text = Markup(i18n.gettext(self.locale, message))
-        return text.format(**params) if params else text
+        return text.format(**isolated(params)) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> Markup:
         text = Markup(i18n.ngettext(self.locale, singular, plural, n))
-        return text.format(n=self.fmt.number(n), **params)
+        return text.format(n=self.fmt.number(n), **isolated(params))
 
     def plain(self, message: str) -> str:
         """A translated label with no markup (buttons)."""

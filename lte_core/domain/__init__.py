@@ -22,7 +22,9 @@ from .model import (
     Theme,
     clean_text,
     need_ref,
+    normalize_input,
     parse_need_ref,
+    visible,
 )
 
 __all__ = [
@@ -57,6 +59,8 @@ __all__ = [
     "keywords",
     "match_needs",
     "need_ref",
+    "normalize_input",
     "parse_need_ref",
     "targets",
+    "visible",
 ]

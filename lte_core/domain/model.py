@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -240,11 +241,26 @@ def parse_need_ref(text: str) -> int | None:
     return int(s)
 
 
+def normalize_input(text: str) -> str:
+    """Text as it can be stored and compared: lone surrogates (a broken emoji, a forged update)
+    become U+FFFD, a valid pair becomes its character, and the whole is in NFC."""
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return unicodedata.normalize("NFC", text)
+
+
+def visible(text: str) -> bool:
+    """Whether a text shows anything: not only spaces, zero-width and direction marks."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs") for ch in text)
+
+
 def clean_text(text: str, *, field_name: str, max_len: int, min_len: int = 1) -> str:
     """Strip and check a piece of user text; the text itself is kept exactly as typed otherwise."""
-    stripped = text.strip()
+    stripped = normalize_input(text).strip()
     # Control characters other than newline and tab are never meaningful in a chat message.
     stripped = "".join(ch for ch in stripped if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    if stripped and not visible(stripped):
+        stripped = ""  # only zero-width or direction characters: nothing was said
     if len(stripped) < min_len:
         raise Invalid("text_too_short" if stripped else "text_empty", field=field_name, min=min_len)
     if len(stripped) > max_len:
