@@ -35,8 +35,9 @@ async def test_a_first_name_of_invisible_characters_is_refused_politely(alice: P
     await alice.send("\u200b\u200d\u2060 \u200e")
     assert "Le message était vide" in alice.text  # the usual polite refusal
     assert await dialog_state(alice) == ("profile", "first_name")  # asked again, nothing kept
+    alice_id = await person_id(alice)
     async with UnitOfWork(db) as uow:
-        person = await uow.people.get(await person_id(alice))
+        person = await uow.people.get(alice_id)
     assert person is not None and person.first_name == "Alice"
 
 
