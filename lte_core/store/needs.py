@@ -6,17 +6,16 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from ..clock import to_iso
 from ..domain import Need, NeedMove, NeedStatus, fold, keywords
 from . import _rows
+from .conn import Connection
 
 _SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
 
 
 class NeedRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def add(self, need: Need) -> Need:

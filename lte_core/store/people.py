@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from ..clock import to_iso
 from ..domain import Actor, CircleKind, CircleTask, Coordination, Identity, Person, Role, Theme
 from . import _rows
 from ._rows import dumps
+from .conn import Connection
 
 
 class PeopleRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def get(self, person_id: int) -> Person | None:
@@ -175,7 +174,7 @@ class PeopleRepo:
 
 
 class ThemeRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def all(self, *, active_only: bool = True) -> list[Theme]:

@@ -1,4 +1,4 @@
-"""Assets, the outbox, dialog state and the adapters' small key-value store."""
+"""The outbox: every message that is not a direct reply, one row per recipient."""
 
 from __future__ import annotations
 
@@ -7,46 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from ..clock import from_iso, to_iso
-from ..domain import Asset
-from . import _rows
-from ._rows import dumps
-
-
-class AssetRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def add(self, asset: Asset) -> Asset:
-        cur = await self.conn.execute(
-            "INSERT INTO assets (owner_id, kind, description, themes, availability, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                asset.owner_id,
-                asset.kind.value,
-                asset.description,
-                dumps(asset.themes),
-                asset.availability,
-                to_iso(asset.created_at),
-            ),
-        )
-        assert cur.lastrowid is not None
-        asset.id = cur.lastrowid
-        return asset
-
-    async def all(self, *, owner_id: int | None = None) -> list[Asset]:
-        sql = "SELECT * FROM assets WHERE withdrawn_at IS NULL" + (" AND owner_id = ?" if owner_id else "")
-        async with self.conn.execute(sql + " ORDER BY id", (owner_id,) if owner_id else ()) as cur:
-            return [_rows.asset(r) for r in await cur.fetchall()]
-
-    async def withdraw(self, asset_id: int, now: datetime) -> None:
-        await self.conn.execute("UPDATE assets SET withdrawn_at = ? WHERE id = ?", (to_iso(now), asset_id))
-
-    async def get(self, asset_id: int) -> Asset | None:
-        async with self.conn.execute("SELECT * FROM assets WHERE id = ?", (asset_id,)) as cur:
-            r = await cur.fetchone()
-        return _rows.asset(r) if r else None
+from ._rows import Row, dumps
+from .conn import Connection
 
 
 @dataclass
@@ -65,7 +28,7 @@ class OutboxMessage:
     attempts: int = 0
 
 
-def _message(r: aiosqlite.Row) -> OutboxMessage:
+def _message(r: Row) -> OutboxMessage:
     return OutboxMessage(
         r["dedup_key"],
         r["channel"],
@@ -81,7 +44,7 @@ def _message(r: aiosqlite.Row) -> OutboxMessage:
 
 
 class OutboxRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.queued = 0  # messages put in this unit of work: the engine wakes the senders only then
 
@@ -194,52 +157,3 @@ class OutboxRepo:
         async with self.conn.execute(sql + " ORDER BY id", args) as cur:
             rows = await cur.fetchall()
         return [_message(r) for r in rows]
-
-
-@dataclass
-class DialogState:
-    flow: str
-    step: str
-    data: dict[str, Any]
-    nonce: str
-
-
-class DialogStateRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def get(self, identity_id: int) -> DialogState | None:
-        rows = await self.conn.execute_fetchall(
-            "SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,)
-        )
-        r = next(iter(rows), None)
-        return DialogState(r["flow"], r["step"], json.loads(r["data"]), r["nonce"]) if r else None
-
-    async def save(self, identity_id: int, state: DialogState, now: datetime) -> None:
-        await self.conn.execute(
-            "INSERT INTO dialog_state (identity_id, flow, step, data, nonce, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(identity_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
-            "data = excluded.data, nonce = excluded.nonce, updated_at = excluded.updated_at",
-            (identity_id, state.flow, state.step, dumps(state.data), state.nonce, to_iso(now)),
-        )
-
-    async def clear(self, identity_id: int) -> None:
-        await self.conn.execute("DELETE FROM dialog_state WHERE identity_id = ?", (identity_id,))
-
-
-class KvRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def get(self, key: str) -> str | None:
-        r = next(iter(await self.conn.execute_fetchall("SELECT value FROM kv WHERE key = ?", (key,))), None)
-        return str(r[0]) if r else None
-
-    async def set(self, key: str, value: str) -> None:
-        await self.conn.execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    async def delete(self, key: str) -> None:
-        await self.conn.execute("DELETE FROM kv WHERE key = ?", (key,))
