@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,15 @@ def _message(r: Row) -> OutboxMessage:
     )
 
 
+# One recipient's rows, through the index by person (the identity gives the person; rows queued
+# without a person are few): an index on the external id would cost every broadcast row.
+_RECIPIENT = (
+    "id IN (SELECT id FROM outbox WHERE person_id IN (SELECT person_id FROM identities "
+    "WHERE channel = :channel AND external_id = :ext) UNION ALL SELECT id FROM outbox WHERE person_id IS NULL) "
+    "AND channel = :channel AND external_id = :ext"
+)
+
+
 class OutboxRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -70,6 +80,45 @@ class OutboxRepo:
         self.queued += cur.rowcount
         return cur.rowcount > 0
 
+    async def put_many(
+        self,
+        person_ids: Sequence[int],
+        *,
+        key: str,
+        kind: str,
+        params: dict[str, Any],
+        priority: int,
+        now: datetime,
+    ) -> int:
+        """Queue one message to each of these people, in one statement, at the identity they
+        used last among those still reachable (as `PeopleRepo.reachable_identity`), in their
+        language, with the dedup key `{key}:p{person_id}`; someone with no reachable identity
+        gets nothing. The rows are numbered in the order of `person_ids`. Returns how many
+        were added (those already queued under their key are not)."""
+        if not person_ids:
+            return 0
+        ts = to_iso(now)
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO outbox (dedup_key, person_id, channel, external_id, locale, kind, "
+            "params, priority, not_before, created_at) "
+            "SELECT :key || ':p' || p.id, p.id, i.channel, i.external_id, p.locale, :kind, :params, "
+            ":priority, :now, :now "
+            "FROM json_each(:ids) r JOIN persons p ON p.id = r.value "
+            "JOIN identities i ON i.id = (SELECT j.id FROM identities j WHERE j.person_id = p.id "
+            "AND j.unreachable_at IS NULL ORDER BY j.last_seen_at DESC NULLS LAST, j.id DESC LIMIT 1) "
+            "ORDER BY r.key",
+            {
+                "key": key,
+                "kind": kind,
+                "params": dumps(params),
+                "priority": priority,
+                "now": ts,
+                "ids": json.dumps(list(person_ids)),
+            },
+        )
+        self.queued += cur.rowcount
+        return cur.rowcount
+
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
         """Take due messages for sending: marked `sending` so a crash leaves them to be retried."""
         msgs = await self._claim("channel = ?", (channel,), now, limit)
@@ -87,7 +136,9 @@ class OutboxRepo:
     ) -> list[OutboxMessage]:
         async with self.conn.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
-            f" SELECT id FROM outbox WHERE {where} AND status = 'pending' AND not_before <= ?"
+            # The index of pending rows in claim order: read until the batch is full, no sort.
+            f" SELECT id FROM outbox INDEXED BY outbox_claim WHERE {where} AND status = 'pending'"
+            " AND not_before <= ?"
             " ORDER BY priority, id LIMIT ?) RETURNING *",
             (*args, to_iso(now), limit),
         ) as cur:
@@ -120,9 +171,9 @@ class OutboxRepo:
 
     async def drop_pending_for(self, channel: str, external_id: str, error: str) -> int:
         cur = await self.conn.execute(
-            "UPDATE outbox SET status = 'unreachable', last_error = ? "
-            "WHERE channel = ? AND external_id = ? AND status IN ('pending', 'sending')",
-            (error[:500], channel, external_id),
+            f"UPDATE outbox SET status = 'unreachable', last_error = :error WHERE {_RECIPIENT} "
+            "AND status IN ('pending', 'sending')",
+            {"error": error[:500], "channel": channel, "ext": external_id},
         )
         return cur.rowcount
 
@@ -150,10 +201,8 @@ class OutboxRepo:
     async def for_recipient(
         self, channel: str, external_id: str, status: str | None = None
     ) -> list[OutboxMessage]:
-        sql = "SELECT * FROM outbox WHERE channel = ? AND external_id = ?" + (
-            " AND status = ?" if status else ""
-        )
-        args: tuple[object, ...] = (channel, external_id, status) if status else (channel, external_id)
+        sql = f"SELECT * FROM outbox WHERE {_RECIPIENT}" + (" AND status = :status" if status else "")
+        args = {"channel": channel, "ext": external_id, "status": status}
         async with self.conn.execute(sql + " ORDER BY id", args) as cur:
             rows = await cur.fetchall()
         return [_message(r) for r in rows]

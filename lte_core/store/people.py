@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..clock import to_iso
+from ..clock import maybe_iso, to_iso
 from ..domain import Actor, CircleKind, CircleTask, Coordination, Identity, Person, Role, Theme
 from . import _rows
 from ._rows import dumps
@@ -34,6 +34,30 @@ class PeopleRepo:
         )
         row = next(iter(rows), None)
         return _rows.identity(row) if row else None
+
+    async def whois(self, channel: str, external_id: str) -> tuple[Identity, Person] | None:
+        """The identity, its person and their roles in one statement: this runs at every message."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT i.id AS i_id, i.channel, i.external_id, i.display_name, i.unreachable_at, "
+            "i.last_seen_at AS i_seen, p.*, "
+            "(SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS role_list "
+            "FROM identities i JOIN persons p ON p.id = i.person_id WHERE i.channel = ? AND i.external_id = ?",
+            (channel, external_id),
+        )
+        row = next(iter(rows), None)
+        if row is None:
+            return None
+        ident = Identity(
+            id=row["i_id"],
+            person_id=row["id"],
+            channel=row["channel"],
+            external_id=row["external_id"],
+            display_name=row["display_name"],
+            unreachable=row["unreachable_at"] is not None,
+            last_seen_at=maybe_iso(row["i_seen"]),
+        )
+        roles = frozenset(Role(r) for r in (row["role_list"] or "").split(",") if r)
+        return ident, _rows.person(row, roles)
 
     async def identity_by_id(self, identity_id: int) -> Identity | None:
         async with self.conn.execute("SELECT * FROM identities WHERE id = ?", (identity_id,)) as cur:
