@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -51,6 +52,7 @@ from lte_core.domain import DEFAULT_THEMES  # noqa: E402
 from lte_core.notices import MissionNew  # noqa: E402
 from lte_core.services import circles, people  # noqa: E402
 from lte_core.store import LATEST, Database, OutboxMessage, UnitOfWork  # noqa: E402
+from lte_core.store.db import migrations  # noqa: E402
 from tests.support.chat import Person  # noqa: E402
 
 TELEGRAM = frozenset({CAN_BUTTONS, CAN_LOCATION, CAN_PHOTO})
@@ -151,7 +153,9 @@ async def _schema(path: Path) -> None:
 
 async def database(workdir: Path, residents: int, needs: int, members: int) -> tuple[Path, float]:
     """A fresh copy of the cached database (built first if need be) and the seconds it took to build."""
-    cache = Path(tempfile.gettempdir()) / f"lte-bench-scale-v{LATEST}-{residents}-{needs}-{members}.sqlite3"
+    schema = hashlib.sha256("".join(sql for _, _, sql in migrations()).encode()).hexdigest()[:10]
+    name = f"lte-bench-scale-{schema}-{residents}-{needs}-{members}.sqlite3"
+    cache = Path(tempfile.gettempdir()) / name
     built = 0.0
     if not cache.exists():
         t = time.perf_counter()
@@ -170,13 +174,24 @@ async def database(workdir: Path, residents: int, needs: int, members: int) -> t
 # Conversations -------------------------------------------------------------------------------
 
 
-async def conversation(person: Person, text: str, theme: str, lat: list[tuple[str, float, float]]) -> None:
-    """One resident: a need expressed the whole way, the list of needs and its next page, theirs."""
+Timings = list[tuple[str, float, float]]
+
+
+async def conversation(
+    person: Person, text: str, theme: str, lat: Timings, cpu: Timings | None = None, pause: float = 0.0
+) -> None:
+    """One resident: a need expressed the whole way, the list of needs and its next page, theirs.
+    `lat` gets the wall time of each step, `cpu` the processor time (less disturbed by a busy
+    machine: the process runs nothing else meanwhile). `pause`: seconds between two inputs."""
+    cpu = [] if cpu is None else cpu
 
     async def step(name: str, work: Any) -> None:
-        t = time.perf_counter()
+        if pause:
+            await asyncio.sleep(pause)
+        t, c = time.perf_counter(), time.process_time()
         await work
         lat.append((name, t, time.perf_counter()))
+        cpu.append((name, c, time.process_time()))
 
     await step("besoin", person.command("besoin", text))
     for _ in range(8):
@@ -204,20 +219,37 @@ def need_text(rng: random.Random) -> str:
     return " ".join(rng.sample(WORDS, 4)) + f" rue {rng.randint(1, 300)}"
 
 
-async def sample_steps(
-    db: Database, ids: list[int], rng: random.Random
-) -> tuple[list[tuple[str, float, float]], Engine]:
+class TimedLock(asyncio.Lock):
+    """The database's lock, recording how long each holder kept it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[float] = []
+        self._since = 0.0
+
+    async def acquire(self) -> bool:
+        await super().acquire()
+        self._since = time.perf_counter()
+        return True
+
+    def release(self) -> None:
+        self.held.append((time.perf_counter() - self._since) * 1000)
+        super().release()
+
+
+async def sample_steps(db: Database, ids: list[int], rng: random.Random) -> tuple[Timings, Timings, Engine]:
     engine = Engine(db, Settings(db_path=db.path), SystemClock())
-    lat: list[tuple[str, float, float]] = []
+    lat: Timings = []
+    cpu: Timings = []
     warm = Person(engine, str(1000000 + ids[0]), channel="telegram", capabilities=TELEGRAM)
     await conversation(warm, need_text(rng), THEMES[0], [])  # catalogs, templates, caches: not measured
     for pid in ids:
         person = Person(engine, str(1000000 + pid), channel="telegram", capabilities=TELEGRAM)
-        await conversation(person, need_text(rng), rng.choice(THEMES), lat)
-    return lat, engine
+        await conversation(person, need_text(rng), rng.choice(THEMES), lat, cpu)
+    return lat, cpu, engine
 
 
-async def empty_baseline(workdir: Path, n: int, rng: random.Random) -> list[tuple[str, float, float]]:
+async def empty_baseline(workdir: Path, n: int, rng: random.Random) -> tuple[Timings, Timings]:
     """The same conversations on a database holding only their residents."""
     path = workdir / "empty.sqlite3"
     db = await Database(path).open()
@@ -229,8 +261,8 @@ async def empty_baseline(workdir: Path, n: int, rng: random.Random) -> list[tupl
                 who = await people.identify(uow, "telegram", str(1000000 + pid), now=now)
                 await people.update_profile(uow, who.person.id, first_name=f"R{pid}")
                 await people.give_consent(uow, who.person.id, now)
-        lat, _ = await sample_steps(db, list(range(1, n + 1)), rng)
-        return lat
+        lat, cpu, _ = await sample_steps(db, list(range(1, n + 1)), rng)
+        return lat, cpu
     finally:
         await db.close()
 
@@ -242,7 +274,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def ms(lat: list[tuple[str, float, float]]) -> list[float]:
+def ms(lat: Timings) -> list[float]:
     return [(end - start) * 1000 for _, start, end in lat]
 
 
@@ -275,14 +307,15 @@ async def per_row_notify(
 
 async def broadcast(db: Database, engine: Engine, talkers: list[int], rng: random.Random) -> dict[str, Any]:
     clock = SystemClock()
-    lat: list[tuple[str, float, float]] = []
+    lat: Timings = []
     stop = asyncio.Event()
     stalls: list[tuple[float, float]] = []
 
     async def talk(pid: int) -> None:
         person = Person(engine, str(1000000 + pid), channel="telegram", capabilities=TELEGRAM)
         while not stop.is_set():
-            await conversation(person, need_text(rng), rng.choice(THEMES), lat)
+            # Typing fast, but not faster than the engine lets one person (its flood control).
+            await conversation(person, need_text(rng), rng.choice(THEMES), lat, pause=0.05)
 
     async def ticker() -> None:
         while not stop.is_set():
@@ -310,6 +343,8 @@ async def broadcast(db: Database, engine: Engine, talkers: list[int], rng: rando
     stop.set()
     await asyncio.gather(*tasks)
     during = [(e - s) * 1000 for _, s, e in lat if e >= start and s <= end]
+    if os.environ.get("LTE_BENCH_DEBUG"):
+        print(sorted(((e - s) * 1000, n, s - start) for n, s, e in lat)[-5:], end - start)
     worst_stall = max((d for t, d in stalls if start - 0.01 <= t <= end), default=0.0) * 1000
 
     # The baseline: the per-person loop, on the same database, alone.
@@ -375,14 +410,17 @@ async def main() -> None:
             + (f", built in {built:.1f}s" if built else "")
         )
 
-        base = await empty_baseline(workdir, min(args.sample, 50), random.Random(8))
+        base, base_cpu = await empty_baseline(workdir, min(args.sample, 50), random.Random(8))
         db = await Database(path).open()
         try:
+            lock = db.lock = TimedLock()
             ids = rng.sample(range(2, args.residents + 1), args.sample + args.talkers)
-            lat, engine = await sample_steps(db, ids[: args.sample], rng)
+            lat, cpu, engine = await sample_steps(db, ids[: args.sample], rng)
+            held = list(lock.held)
             steps = ms(lat)
             p50, p99, worst = percentile(steps, 0.5), percentile(steps, 0.99), max(steps)
             base_p99 = percentile(ms(base), 0.99)
+            cpu_p99, base_cpu_p99 = percentile(ms(cpu), 0.99), percentile(ms(base_cpu), 0.99)
             by_step = {}
             for name in dict.fromkeys(n for n, _, _ in lat):
                 values = ms([x for x in lat if x[0] == name])
@@ -390,6 +428,10 @@ async def main() -> None:
             print(
                 f"steps ({len(steps)} of {args.sample} conversations): p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
                 f"worst {worst:.1f} ms; empty database p99 {base_p99:.2f} ms; p99 by step {by_step}"
+            )
+            print(
+                f"processor time per step: p99 {cpu_p99:.2f} ms (empty database {base_cpu_p99:.2f} ms); "
+                f"lock held per unit of work: p50 {percentile(held, 0.5):.3f} ms, p99 {percentile(held, 0.99):.2f} ms"
             )
             figures |= {
                 "steps": len(steps),
@@ -399,6 +441,11 @@ async def main() -> None:
                 "step_p99_by_step_ms": by_step,
                 "step_p99_empty_db_ms": round(base_p99, 2),
                 "step_ratio": round(p99 / base_p99, 2) if base_p99 else None,
+                "step_cpu_p99_ms": round(cpu_p99, 2),
+                "step_cpu_p99_empty_db_ms": round(base_cpu_p99, 2),
+                "step_cpu_ratio": round(cpu_p99 / base_cpu_p99, 2) if base_cpu_p99 else None,
+                "lock_hold_p50_ms": round(percentile(held, 0.5), 3),
+                "lock_hold_p99_ms": round(percentile(held, 0.99), 2),
             }
             b = await broadcast(db, engine, ids[args.sample :], rng)
             print(

@@ -104,7 +104,8 @@ class OutboxRepo:
             "SELECT :key || ':p' || p.id, p.id, i.channel, i.external_id, p.locale, :kind, :params, "
             ":priority, :now, :now "
             "FROM json_each(:ids) r JOIN persons p ON p.id = r.value "
-            "JOIN identities i ON i.id = (SELECT j.id FROM identities j WHERE j.person_id = p.id "
+            "JOIN identities i ON i.id = (SELECT j.id FROM identities j INDEXED BY identities_reachable "
+            "WHERE j.person_id = p.id "
             "AND j.unreachable_at IS NULL ORDER BY j.last_seen_at DESC NULLS LAST, j.id DESC LIMIT 1) "
             "ORDER BY r.key",
             {

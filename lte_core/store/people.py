@@ -73,7 +73,8 @@ class PeopleRepo:
     async def reachable_identity(self, person_id: int) -> Identity | None:
         """Where to send a notification: the reachable identity this person used last."""
         async with self.conn.execute(
-            "SELECT * FROM identities WHERE person_id = ? AND unreachable_at IS NULL "
+            "SELECT * FROM identities INDEXED BY identities_reachable "
+            "WHERE person_id = ? AND unreachable_at IS NULL "
             "ORDER BY last_seen_at DESC NULLS LAST, id DESC LIMIT 1",
             (person_id,),
         ) as cur:

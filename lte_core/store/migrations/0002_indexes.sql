@@ -10,6 +10,10 @@ CREATE INDEX mission_takers_person ON mission_takers(person_id);
 CREATE INDEX assets_owner ON assets(owner_id);
 CREATE INDEX outbox_person ON outbox(person_id);
 
+-- Where to reach someone: their reachable identity seen last, read first, without a sort (a
+-- broadcast asks it of every recipient).
+CREATE INDEX identities_reachable ON identities(person_id, last_seen_at DESC, id DESC) WHERE unreachable_at IS NULL;
+
 -- The queue: only the pending rows, so that what was sent is never read again. The claim takes
 -- them by priority then age, reading the due ones in that order and stopping at its batch.
 DROP INDEX outbox_due;
