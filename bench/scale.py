@@ -1,8 +1,9 @@
 """The core at the scale of a territory, in one run, on a real SQLite file:
 
 a database of 100 000 residents (consented, each with a Telegram identity), 50 000 needs (with
-supports and their history) and a few circles, one of 10 000 members, built once with set-based
-SQL and kept in the temporary directory for the next runs; then
+supports and their history; each with one of 34 common words and three of some 2 000 rarer ones) and a
+few circles, one of 10 000 members, built once with set-based SQL and kept in the temporary
+directory for the next runs; then
 
 (a) dialog steps: a sample of residents each go through a whole conversation through the real
     engine (`/besoin <text>`, "mine is different" when similar needs show, a theme, skip the
@@ -61,6 +62,10 @@ WORDS = (
     "grainothèque marché producteurs local covoiturage école crèche lavoir hameau chemin piéton "
     "éclairage solaire récupération eau pluie ruches verger cantine bio salle associative"
 ).split()
+# And the rarer words of a territory (some 2 000, made of syllables): a need has one common
+# word and three rarer ones, so a common word is in one need in 34, as "jardin" would be.
+SYLLABLES = "ba ce di fo gu la me ni po ru sa te vi zo ran mel tor pin".split()
+RARE = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES][::3][:2000]
 THEMES = [t.code for t in DEFAULT_THEMES]
 STATUSES = ["expressed"] * 10 + ["in_study"] * 3 + ["sorted"] * 2 + ["presented", "in_circle", "realised"]
 STATUSES += ["withdrawn", "merged"]
@@ -92,19 +97,22 @@ def build(path: Path, residents: int, needs: int, members: int) -> None:
     )
     raw.execute("CREATE TEMP TABLE words (n INTEGER PRIMARY KEY, w TEXT)")
     raw.executemany("INSERT INTO temp.words VALUES (?, ?)", list(enumerate(WORDS)))
+    raw.execute("CREATE TEMP TABLE rare (n INTEGER PRIMARY KEY, w TEXT)")
+    raw.executemany("INSERT INTO temp.rare VALUES (?, ?)", list(enumerate(RARE)))
     raw.execute("CREATE TEMP TABLE themes_ (n INTEGER PRIMARY KEY, code TEXT)")
     raw.executemany("INSERT INTO temp.themes_ VALUES (?, ?)", list(enumerate(THEMES)))
     raw.execute("CREATE TEMP TABLE statuses (n INTEGER PRIMARY KEY, s TEXT)")
     raw.executemany("INSERT INTO temp.statuses VALUES (?, ?)", list(enumerate(STATUSES)))
-    nw, nt, ns = len(WORDS), len(THEMES), len(STATUSES)
+    nw, nr, nt, ns = len(WORDS), len(RARE), len(THEMES), len(STATUSES)
     raw.execute(
         series + "INSERT INTO needs (id, author_id, text, theme, place, status, created_at, updated_at) "
         "SELECT i, (i * 7919) % ? + 1, "
-        "(SELECT w FROM words WHERE n = i % ?) || ' ' || (SELECT w FROM words WHERE n = (i * 7) % ?) || ' ' || "
-        "(SELECT w FROM words WHERE n = (i * 13) % ?) || ' pour le quartier n°' || (i % 97), "
+        "(SELECT w FROM words WHERE n = i % ?) || ' ' || (SELECT w FROM rare WHERE n = (i * 7) % ?) || ' ' || "
+        "(SELECT w FROM rare WHERE n = (i * 13) % ?) || ' ' || (SELECT w FROM rare WHERE n = (i * 101) % ?) "
+        "|| ' pour le quartier n°' || (i % 97), "
         "(SELECT code FROM themes_ WHERE n = i % ?), 'Lieu ' || (i % 50), "
         "(SELECT s FROM statuses WHERE n = (i * 31) % ?), ?, ? FROM s",
-        (needs, residents, nw, nw, nw, nt, ns, t0, t0),
+        (needs, residents, nw, nr, nr, nr, nt, ns, t0, t0),
     )
     raw.execute(
         "INSERT INTO need_moves (need_id, from_status, to_status, actor_id, at) "
@@ -140,8 +148,11 @@ def build(path: Path, residents: int, needs: int, members: int) -> None:
         "INSERT INTO person_roles (person_id, role, granted_at, granted_by) VALUES (1, 'noyau', ?, 'bench')",
         (t0,),
     )
+    raw.execute(
+        "UPDATE needs SET carrier_id = (id * 31) % ? + 1 WHERE status IN ('presented', 'in_circle', 'realised')",
+        (residents,),
+    )
     raw.execute("COMMIT")
-    raw.execute("ANALYZE")
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw.close()
 
@@ -216,7 +227,7 @@ async def conversation(
 
 
 def need_text(rng: random.Random) -> str:
-    return " ".join(rng.sample(WORDS, 4)) + f" rue {rng.randint(1, 300)}"
+    return f"{rng.choice(WORDS)} {' '.join(rng.sample(RARE, 2))} rue {rng.randint(1, 300)}"
 
 
 class TimedLock(asyncio.Lock):
