@@ -6,11 +6,13 @@ import asyncio
 import sqlite3
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from lte_core.clock import FixedClock
 from lte_core.domain import Need, NeedStatus
+from lte_core.services import export
 from lte_core.store import LATEST, Database, SchemaTooNew, UnitOfWork
 from lte_core.store.db import migrations
 
@@ -191,3 +193,15 @@ async def test_a_database_that_cannot_be_opened_leaves_nothing_open(tmp_path: Pa
         async with good.reading() as uow:
             assert await uow.people.count() == (0, 0)
     assert db_threads() == []
+
+
+async def test_the_exports_and_the_figures_run_on_the_reader(db: Database, clock: FixedClock) -> None:
+    async with UnitOfWork(db) as uow:
+        person, _ = await uow.people.add("terminal", "a", locale="fr", now=clock.now())
+        await uow.needs.add(Need(0, person.id, "Un four à pain", NeedStatus.EXPRESSED, clock.now()))
+    async with db.reading() as uow:
+        needs = await export.export_needs(uow, ZoneInfo("Europe/Paris"))
+        people = await export.export_people(uow, ZoneInfo("Europe/Paris"))
+        figures = await export.stats(uow)
+    assert [n["text"] for n in needs] == ["Un four à pain"] and len(people) == 1
+    assert figures["needs"] == 1 and figures["people"] == 1
