@@ -137,6 +137,11 @@ class Connection:
     def in_transaction(self) -> bool:
         return self.raw.in_transaction
 
+    async def end(self) -> None:
+        """Roll back the transaction if one is open: decided where the statements run, after
+        every statement given before (on a thread, one given just before may still be running)."""
+        await self.run(_end, self.raw)
+
     async def close(self) -> None:
         await self.run(self.raw.close)
 
@@ -174,3 +179,8 @@ class ThreadedConnection(Connection):
 def _fetchall(raw: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
     rows: list[Row] = raw.execute(sql, params).fetchall()
     return rows
+
+
+def _end(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        raw.rollback()

@@ -64,7 +64,7 @@ class UnitOfWork:
                 # Cancelled while the reader's thread ran it: end that transaction behind us
                 # (the thread runs what it is given in order, before any later BEGIN).
                 try:
-                    await asyncio.shield(reader.execute("ROLLBACK" if reader.in_transaction else "SELECT 1"))
+                    await asyncio.shield(reader.end())
                 finally:
                     db.read_lock.release()
                 raise
@@ -87,10 +87,8 @@ class UnitOfWork:
     ) -> None:
         db = self.db
         if self.read_only and db.reader is not db.conn:
-            reader = self.conn
             try:
-                if reader.in_transaction:
-                    await asyncio.shield(reader.rollback())
+                await asyncio.shield(self.conn.end())  # nothing to commit: it only read
             finally:
                 db.read_lock.release()
             return
