@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,20 @@ _RECIPIENT = (
 )
 
 
+PUT_MANY_CHUNK = 2000
+_PUT_MANY = (
+    "INSERT OR IGNORE INTO outbox (dedup_key, person_id, channel, external_id, locale, kind, "
+    "params, priority, not_before, created_at) "
+    "SELECT :key || ':p' || p.id, p.id, i.channel, i.external_id, p.locale, :kind, :params, :priority, :now, :now "
+    "FROM json_each(:ids) r JOIN persons p ON p.id = r.value "
+    # The reachable identity seen last, first in its index: no sort per person.
+    "JOIN identities i ON i.id = (SELECT j.id FROM identities j INDEXED BY identities_reachable "
+    "WHERE j.person_id = p.id AND j.unreachable_at IS NULL "
+    "ORDER BY j.last_seen_at DESC NULLS LAST, j.id DESC LIMIT 1) "
+    "ORDER BY r.key"
+)
+
+
 class OutboxRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -90,35 +105,31 @@ class OutboxRepo:
         priority: int,
         now: datetime,
     ) -> int:
-        """Queue one message to each of these people, in one statement, at the identity they
-        used last among those still reachable (as `PeopleRepo.reachable_identity`), in their
+        """Queue one message to each of these people, set-based, at the identity they used
+        last among those still reachable (as `PeopleRepo.reachable_identity`), in their
         language, with the dedup key `{key}:p{person_id}`; someone with no reachable identity
         gets nothing. The rows are numbered in the order of `person_ids`. Returns how many
-        were added (those already queued under their key are not)."""
-        if not person_ids:
-            return 0
-        ts = to_iso(now)
-        cur = await self.conn.execute(
-            "INSERT OR IGNORE INTO outbox (dedup_key, person_id, channel, external_id, locale, kind, "
-            "params, priority, not_before, created_at) "
-            "SELECT :key || ':p' || p.id, p.id, i.channel, i.external_id, p.locale, :kind, :params, "
-            ":priority, :now, :now "
-            "FROM json_each(:ids) r JOIN persons p ON p.id = r.value "
-            "JOIN identities i ON i.id = (SELECT j.id FROM identities j INDEXED BY identities_reachable "
-            "WHERE j.person_id = p.id "
-            "AND j.unreachable_at IS NULL ORDER BY j.last_seen_at DESC NULLS LAST, j.id DESC LIMIT 1) "
-            "ORDER BY r.key",
-            {
-                "key": key,
-                "kind": kind,
-                "params": dumps(params),
-                "priority": priority,
-                "now": ts,
-                "ids": json.dumps(list(person_ids)),
-            },
-        )
-        self.queued += cur.rowcount
-        return cur.rowcount
+        were added (those already queued under their key are not).
+
+        One statement per PUT_MANY_CHUNK people, the loop given its turn between two: a large
+        circle's broadcast does not stall the other tasks (sends, incoming updates) for all
+        of its length, only for a chunk's."""
+        args: dict[str, object] = {
+            "key": key,
+            "kind": kind,
+            "params": dumps(params),
+            "priority": priority,
+            "now": to_iso(now),
+        }
+        added = 0
+        for start in range(0, len(person_ids), PUT_MANY_CHUNK):
+            if start:
+                await asyncio.sleep(0)
+            args["ids"] = json.dumps(list(person_ids[start : start + PUT_MANY_CHUNK]))
+            cur = await self.conn.execute(_PUT_MANY, args)
+            added += cur.rowcount
+        self.queued += added
+        return added
 
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
         """Take due messages for sending: marked `sending` so a crash leaves them to be retried."""
