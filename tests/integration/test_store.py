@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,34 @@ async def test_the_exports_and_the_figures_run_on_the_reader(db: Database, clock
         figures = await export.stats(uow)
     assert [n["text"] for n in needs] == ["Un four à pain"] and len(people) == 1
     assert figures["needs"] == 1 and figures["people"] == 1
+
+
+async def test_another_process_holding_the_write_lock_is_waited_for_without_blocking_the_loop(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = sqlite3.connect(db.path, isolation_level=None)  # as `lte-bot admin ...` would, meanwhile
+    other.execute("BEGIN IMMEDIATE")
+    asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    async with UnitOfWork(db) as uow:
+        await uow.people.add("terminal", "patient", locale="fr", now=clock.now())
+    waited = time.monotonic() - started
+    ticker.cancel()
+    assert waited >= 0.25 and ticks >= 10  # it waited, and the loop went on meanwhile
+    other.execute("BEGIN IMMEDIATE")  # held for longer than the writer waits: a clear error
+    monkeypatch.setattr("lte_core.store.db.BUSY_TIMEOUT", 0.2)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        async with UnitOfWork(db) as uow:
+            pass
+    assert not db.lock.locked()
+    other.execute("ROLLBACK")
+    other.close()
