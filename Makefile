@@ -55,6 +55,7 @@ typecheck: $(STAMP)
 bench: install
 	$(BIN)/python bench/telegram_throughput.py
 	$(BIN)/python bench/matrix_roundtrip.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) .venv-synapse build *.egg-info

@@ -225,7 +225,7 @@ async def my_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
 
 
 async def carried_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
-    return [n for n in await uow.needs.query(statuses=OPEN_STATUSES) if n.carrier_id == person_id]
+    return await uow.needs.query(statuses=OPEN_STATUSES, carrier_id=person_id)
 
 
 async def browse_needs(

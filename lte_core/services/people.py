@@ -42,10 +42,12 @@ async def identify(
     display_name: str | None = None,
     admins: Collection[str] = (),
 ) -> Who:
-    """The person behind a channel identity, created on first contact; `admins` hold the noyau role."""
-    ident = await uow.people.identity(channel, external_id)
-    new = ident is None
-    if ident is None:
+    """The person behind a channel identity, created on first contact; `admins` hold the noyau role.
+
+    An ordinary message costs one read (identity, person and roles together) and no write: last
+    seen is kept to the minute, and the noyau role of an admin is granted once."""
+    found = await uow.people.whois(channel, external_id)
+    if found is None:
         person, ident = await uow.people.add(
             channel,
             external_id,
@@ -53,13 +55,17 @@ async def identify(
             now=now,
             display_name=display_name,
         )
-    elif ident.unreachable or ident.last_seen_at is None or now - ident.last_seen_at > SEEN_PRECISION:
+        if f"{channel}:{external_id}" in admins:
+            await uow.people.grant(ident.person_id, Role.NOYAU, now, by="LTE_ADMINS")
+        return Who(await person_of(uow, ident.person_id), ident, True)
+    ident, person = found
+    if ident.unreachable or ident.last_seen_at is None or now - ident.last_seen_at > SEEN_PRECISION:
         # "Last seen" to the minute is enough; not writing it on every message spares the writer.
         await uow.people.touch(ident, now)
-    if f"{channel}:{external_id}" in admins:
+    if Role.NOYAU not in person.roles and f"{channel}:{external_id}" in admins:
         await uow.people.grant(ident.person_id, Role.NOYAU, now, by="LTE_ADMINS")
-    person = await person_of(uow, ident.person_id)
-    return Who(person, ident, new)
+        person.roles = person.roles | {Role.NOYAU}
+    return Who(person, ident, False)
 
 
 async def update_profile(

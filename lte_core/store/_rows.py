@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
-
-import aiosqlite
 
 from ..clock import from_iso, maybe_iso
 from ..domain import (
@@ -23,7 +22,7 @@ from ..domain import (
     Role,
 )
 
-Row = aiosqlite.Row
+Row = sqlite3.Row
 
 
 def person(row: Row, roles: frozenset[Role] = frozenset()) -> Person:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from ..clock import from_iso, to_iso
 from ..domain import Circle, CircleKind, MemberRole, Membership, Mission
 from . import _rows
+from .conn import Connection
 
 _CIRCLE = (
     "SELECT c.*, (SELECT count(*) FROM memberships m WHERE m.circle_id = c.id) AS members FROM circles c"
@@ -19,7 +18,7 @@ _MISSION = (
 
 
 class CircleRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def add(self, circle: Circle) -> Circle:
@@ -114,7 +113,7 @@ class CircleRepo:
 
 
 class MissionRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def add(self, mission: Mission) -> Mission:

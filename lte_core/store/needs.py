@@ -6,17 +6,16 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from ..clock import to_iso
 from ..domain import Need, NeedMove, NeedStatus, fold, keywords
 from . import _rows
+from .conn import Connection
 
 _SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
 
 
 class NeedRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def add(self, need: Need) -> Need:
@@ -98,8 +97,9 @@ class NeedRepo:
         limit: int = 1000,
         offset: int = 0,
         oldest_first: bool = False,
+        carrier_id: int | None = None,
     ) -> list[Need]:
-        where, args = self._filters(statuses, theme, author_id)
+        where, args = self._filters(statuses, theme, author_id, carrier_id)
         order = "n.id" if oldest_first else "n.id DESC"
         async with self.conn.execute(
             f"{_SELECT}{where} ORDER BY {order} LIMIT ? OFFSET ?", (*args, limit, offset)
@@ -120,7 +120,10 @@ class NeedRepo:
 
     @staticmethod
     def _filters(
-        statuses: Sequence[NeedStatus] | None, theme: str | None, author_id: int | None
+        statuses: Sequence[NeedStatus] | None,
+        theme: str | None,
+        author_id: int | None,
+        carrier_id: int | None = None,
     ) -> tuple[str, list[object]]:
         clauses: list[str] = []
         args: list[object] = []
@@ -133,6 +136,9 @@ class NeedRepo:
         if author_id is not None:
             clauses.append("n.author_id = ?")
             args.append(author_id)
+        if carrier_id is not None:
+            clauses.append("n.carrier_id = ?")
+            args.append(carrier_id)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     async def similar(self, text: str, *, limit: int = 3, exclude_closed: bool = True) -> list[Need]:

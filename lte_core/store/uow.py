@@ -5,15 +5,27 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
+from .assets import AssetRepo
 from .circles import CircleRepo, MissionRepo
+from .conn import Connection
 from .db import Database
-from .misc import AssetRepo, DialogStateRepo, KvRepo, OutboxRepo
+from .dialog_state import DialogStateRepo
+from .kv import KvRepo
 from .needs import NeedRepo
+from .outbox import OutboxRepo
 from .people import PeopleRepo, ThemeRepo
 
 
 class UnitOfWork:
-    """`async with UnitOfWork(db) as uow:` — commits on a clean exit, rolls back on an exception."""
+    """`async with UnitOfWork(db) as uow:` — commits on a clean exit, rolls back on an exception.
+
+    A writing unit of work holds the database's lock and runs on the writer, on the loop thread:
+    its statements do not leave the thread, so nothing can interrupt one half done, and the lock
+    is held for as long as the statements and the Python between them take.
+
+    `UnitOfWork(db, read_only=True)` (or `db.reading()`) reads on the second connection, in its
+    thread, without the write lock: it sees what was committed when its first read ran, and
+    nothing committed after (a WAL snapshot), and may take as long as it needs."""
 
     people: PeopleRepo
     themes: ThemeRepo
@@ -25,22 +37,12 @@ class UnitOfWork:
     dialogs: DialogStateRepo
     kv: KvRepo
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self.db = db
+        self.read_only = read_only
 
-    async def __aenter__(self) -> UnitOfWork:
-        await self.db.lock.acquire()
-        conn = self.db.conn
-        try:
-            await conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            # Cancelled after the statement ran: do not leave the transaction open behind us.
-            try:
-                if conn.in_transaction:
-                    await asyncio.shield(conn.rollback())
-            finally:
-                self.db.lock.release()
-            raise
+    def _bind(self, conn: Connection) -> None:
+        self.conn = conn
         self.people = PeopleRepo(conn)
         self.themes = ThemeRepo(conn)
         self.needs = NeedRepo(conn)
@@ -50,20 +52,58 @@ class UnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.dialogs = DialogStateRepo(conn)
         self.kv = KvRepo(conn)
+
+    async def __aenter__(self) -> UnitOfWork:
+        db = self.db
+        if self.read_only and db.reader is not db.conn:
+            await db.read_lock.acquire()
+            reader = db.reader
+            try:
+                await reader.execute("BEGIN")
+            except BaseException:
+                # Cancelled while the reader's thread ran it: end that transaction behind us
+                # (the thread runs what it is given in order, before any later BEGIN).
+                try:
+                    await asyncio.shield(reader.end())
+                finally:
+                    db.read_lock.release()
+                raise
+            self._bind(reader)
+            return self
+        # A unit of work stays a point where other tasks get their turn, as when every statement
+        # was awaited on a thread: a loop of units of work (an outbox round) cannot starve them.
+        await asyncio.sleep(0)
+        await db.lock.acquire()
+        try:
+            await db.begin()
+        except BaseException:
+            db.lock.release()
+            raise
+        self._bind(db.conn)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        conn = self.db.conn
+        db = self.db
+        if self.read_only and db.reader is not db.conn:
+            try:
+                await asyncio.shield(self.conn.end())  # nothing to commit: it only read
+            finally:
+                db.read_lock.release()
+            return
+        # On the loop thread: nothing can cancel a commit or a rollback half done.
+        raw = db.conn.raw
         try:
             if exc_type is None:
-                await conn.commit()
+                raw.commit()
             else:
-                await conn.rollback()
+                raw.rollback()
         except BaseException:
-            if conn.in_transaction:
-                await asyncio.shield(conn.rollback())
+            if raw.in_transaction:
+                raw.rollback()
             raise
         finally:
-            self.db.lock.release()
+            db.lock.release()
+        if exc_type is None:
+            db.committed()

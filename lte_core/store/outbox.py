@@ -1,52 +1,17 @@
-"""Assets, the outbox, dialog state and the adapters' small key-value store."""
+"""The outbox: every message that is not a direct reply, one row per recipient."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from ..clock import from_iso, to_iso
-from ..domain import Asset
-from . import _rows
-from ._rows import dumps
-
-
-class AssetRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def add(self, asset: Asset) -> Asset:
-        cur = await self.conn.execute(
-            "INSERT INTO assets (owner_id, kind, description, themes, availability, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                asset.owner_id,
-                asset.kind.value,
-                asset.description,
-                dumps(asset.themes),
-                asset.availability,
-                to_iso(asset.created_at),
-            ),
-        )
-        assert cur.lastrowid is not None
-        asset.id = cur.lastrowid
-        return asset
-
-    async def all(self, *, owner_id: int | None = None) -> list[Asset]:
-        sql = "SELECT * FROM assets WHERE withdrawn_at IS NULL" + (" AND owner_id = ?" if owner_id else "")
-        async with self.conn.execute(sql + " ORDER BY id", (owner_id,) if owner_id else ()) as cur:
-            return [_rows.asset(r) for r in await cur.fetchall()]
-
-    async def withdraw(self, asset_id: int, now: datetime) -> None:
-        await self.conn.execute("UPDATE assets SET withdrawn_at = ? WHERE id = ?", (to_iso(now), asset_id))
-
-    async def get(self, asset_id: int) -> Asset | None:
-        async with self.conn.execute("SELECT * FROM assets WHERE id = ?", (asset_id,)) as cur:
-            r = await cur.fetchone()
-        return _rows.asset(r) if r else None
+from ._rows import Row, dumps
+from .conn import Connection
 
 
 @dataclass
@@ -65,7 +30,7 @@ class OutboxMessage:
     attempts: int = 0
 
 
-def _message(r: aiosqlite.Row) -> OutboxMessage:
+def _message(r: Row) -> OutboxMessage:
     return OutboxMessage(
         r["dedup_key"],
         r["channel"],
@@ -80,8 +45,31 @@ def _message(r: aiosqlite.Row) -> OutboxMessage:
     )
 
 
+# One recipient's rows, through the index by person (the identity gives the person; rows queued
+# without a person are few): an index on the external id would cost every broadcast row.
+_RECIPIENT = (
+    "id IN (SELECT id FROM outbox WHERE person_id IN (SELECT person_id FROM identities "
+    "WHERE channel = :channel AND external_id = :ext) UNION ALL SELECT id FROM outbox WHERE person_id IS NULL) "
+    "AND channel = :channel AND external_id = :ext"
+)
+
+
+PUT_MANY_CHUNK = 2000
+_PUT_MANY = (
+    "INSERT OR IGNORE INTO outbox (dedup_key, person_id, channel, external_id, locale, kind, "
+    "params, priority, not_before, created_at) "
+    "SELECT :key || ':p' || p.id, p.id, i.channel, i.external_id, p.locale, :kind, :params, :priority, :now, :now "
+    "FROM json_each(:ids) r JOIN persons p ON p.id = r.value "
+    # The reachable identity seen last, first in its index: no sort per person.
+    "JOIN identities i ON i.id = (SELECT j.id FROM identities j INDEXED BY identities_reachable "
+    "WHERE j.person_id = p.id AND j.unreachable_at IS NULL "
+    "ORDER BY j.last_seen_at DESC NULLS LAST, j.id DESC LIMIT 1) "
+    "ORDER BY r.key"
+)
+
+
 class OutboxRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.queued = 0  # messages put in this unit of work: the engine wakes the senders only then
 
@@ -107,6 +95,42 @@ class OutboxRepo:
         self.queued += cur.rowcount
         return cur.rowcount > 0
 
+    async def put_many(
+        self,
+        person_ids: Sequence[int],
+        *,
+        key: str,
+        kind: str,
+        params: dict[str, Any],
+        priority: int,
+        now: datetime,
+    ) -> int:
+        """Queue one message to each of these people, set-based, at the identity they used
+        last among those still reachable (as `PeopleRepo.reachable_identity`), in their
+        language, with the dedup key `{key}:p{person_id}`; someone with no reachable identity
+        gets nothing. The rows are numbered in the order of `person_ids`. Returns how many
+        were added (those already queued under their key are not).
+
+        One statement per PUT_MANY_CHUNK people, the loop given its turn between two: a large
+        circle's broadcast does not stall the other tasks (sends, incoming updates) for all
+        of its length, only for a chunk's."""
+        args: dict[str, object] = {
+            "key": key,
+            "kind": kind,
+            "params": dumps(params),
+            "priority": priority,
+            "now": to_iso(now),
+        }
+        added = 0
+        for start in range(0, len(person_ids), PUT_MANY_CHUNK):
+            if start:
+                await asyncio.sleep(0)
+            args["ids"] = json.dumps(list(person_ids[start : start + PUT_MANY_CHUNK]))
+            cur = await self.conn.execute(_PUT_MANY, args)
+            added += cur.rowcount
+        self.queued += added
+        return added
+
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
         """Take due messages for sending: marked `sending` so a crash leaves them to be retried."""
         msgs = await self._claim("channel = ?", (channel,), now, limit)
@@ -124,7 +148,9 @@ class OutboxRepo:
     ) -> list[OutboxMessage]:
         async with self.conn.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
-            f" SELECT id FROM outbox WHERE {where} AND status = 'pending' AND not_before <= ?"
+            # The index of pending rows in claim order: read until the batch is full, no sort.
+            f" SELECT id FROM outbox INDEXED BY outbox_claim WHERE {where} AND status = 'pending'"
+            " AND not_before <= ?"
             " ORDER BY priority, id LIMIT ?) RETURNING *",
             (*args, to_iso(now), limit),
         ) as cur:
@@ -157,9 +183,9 @@ class OutboxRepo:
 
     async def drop_pending_for(self, channel: str, external_id: str, error: str) -> int:
         cur = await self.conn.execute(
-            "UPDATE outbox SET status = 'unreachable', last_error = ? "
-            "WHERE channel = ? AND external_id = ? AND status IN ('pending', 'sending')",
-            (error[:500], channel, external_id),
+            f"UPDATE outbox SET status = 'unreachable', last_error = :error WHERE {_RECIPIENT} "
+            "AND status IN ('pending', 'sending')",
+            {"error": error[:500], "channel": channel, "ext": external_id},
         )
         return cur.rowcount
 
@@ -187,59 +213,8 @@ class OutboxRepo:
     async def for_recipient(
         self, channel: str, external_id: str, status: str | None = None
     ) -> list[OutboxMessage]:
-        sql = "SELECT * FROM outbox WHERE channel = ? AND external_id = ?" + (
-            " AND status = ?" if status else ""
-        )
-        args: tuple[object, ...] = (channel, external_id, status) if status else (channel, external_id)
+        sql = f"SELECT * FROM outbox WHERE {_RECIPIENT}" + (" AND status = :status" if status else "")
+        args = {"channel": channel, "ext": external_id, "status": status}
         async with self.conn.execute(sql + " ORDER BY id", args) as cur:
             rows = await cur.fetchall()
         return [_message(r) for r in rows]
-
-
-@dataclass
-class DialogState:
-    flow: str
-    step: str
-    data: dict[str, Any]
-    nonce: str
-
-
-class DialogStateRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def get(self, identity_id: int) -> DialogState | None:
-        rows = await self.conn.execute_fetchall(
-            "SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,)
-        )
-        r = next(iter(rows), None)
-        return DialogState(r["flow"], r["step"], json.loads(r["data"]), r["nonce"]) if r else None
-
-    async def save(self, identity_id: int, state: DialogState, now: datetime) -> None:
-        await self.conn.execute(
-            "INSERT INTO dialog_state (identity_id, flow, step, data, nonce, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(identity_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
-            "data = excluded.data, nonce = excluded.nonce, updated_at = excluded.updated_at",
-            (identity_id, state.flow, state.step, dumps(state.data), state.nonce, to_iso(now)),
-        )
-
-    async def clear(self, identity_id: int) -> None:
-        await self.conn.execute("DELETE FROM dialog_state WHERE identity_id = ?", (identity_id,))
-
-
-class KvRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def get(self, key: str) -> str | None:
-        r = next(iter(await self.conn.execute_fetchall("SELECT value FROM kv WHERE key = ?", (key,))), None)
-        return str(r[0]) if r else None
-
-    async def set(self, key: str, value: str) -> None:
-        await self.conn.execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    async def delete(self, key: str) -> None:
-        await self.conn.execute("DELETE FROM kv WHERE key = ?", (key,))
