@@ -129,15 +129,14 @@ def export_cmd(ctx: click.Context, kind: str, fmt: str, anonymous: bool) -> None
     """Write needs, circles, assets or people to stdout as JSON or CSV."""
     settings = settings_of(ctx)
 
-    async def go(app: App) -> list[dict[str, Any]]:
+    async def go(app: App) -> None:
         async with UnitOfWork(app.db) as uow:
-            return await export.EXPORTS[kind](uow, settings.tz, anonymous=anonymous)
+            # Streamed a chunk of rows at a time: the whole export is never held in memory.
+            await export.write(
+                uow, kind, settings.tz, lambda text: click.echo(text, nl=False), fmt=fmt, anonymous=anonymous
+            )
 
-    rows = with_app(settings, go)
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    click.echo(to_csv(rows), nl=False)
+    with_app(settings, go)
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
