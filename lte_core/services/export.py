@@ -10,11 +10,13 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..clock import from_iso
+from ..domain import need_ref
 from ..store import UnitOfWork
 from ..store.exports import ExportReader
 
@@ -42,37 +44,54 @@ def _reader(uow: UnitOfWork) -> ExportReader:
     return ExportReader(uow.db.conn)
 
 
+class _LocalTime:
+    """Stored UTC text → local ISO 8601 with offset; a need's first move shares its creation time."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, stored: str) -> str:
+        local = self.seen.get(stored)
+        if local is None:
+            if len(self.seen) > 10_000:
+                self.seen.clear()
+            local = self.seen[stored] = _iso(from_iso(stored), self.tz)
+        return local
+
+
 async def iter_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
     """Every need, oldest first, with its history (DESIGN §10)."""
-    async for rec in _reader(uow).needs():
-        need = rec.need
+    local = _LocalTime(tz)
+    async for need, moves in _reader(uow).needs():
         history = []
-        for move, actor_name in rec.history:
+        for move in moves:
             entry: Row = {
-                "from": move.from_status.value if move.from_status else None,
-                "to": move.to_status.value,
-                "at": _iso(move.at, tz),
-                "note": move.note,
+                "from": move["move_from"] or None,
+                "to": move["move_to"],
+                "at": local(move["move_at"]),
+                "note": move["move_note"],
             }
             if not anonymous:
-                entry["by"] = _name(actor_name, move.actor_id, False)
+                entry["by"] = _name(move["actor_name"], move["move_actor"], False)
             history.append(entry)
+        carrier_id = need["carrier_id"]
         row: Row = {
-            "ref": need.ref,
-            "text": need.text,
-            "theme": need.theme,
-            "status": need.status.value,
-            "supports": need.supports,
-            "carrier": _name(rec.carrier_name, need.carrier_id, anonymous),
-            "place": need.place,
-            "created_at": _iso(need.created_at, tz),
-            "merged_into": f"B-{need.merged_into}" if need.merged_into else None,
-            "decline_reason": need.decline_reason,
+            "ref": need_ref(need["id"]),
+            "text": need["text"],
+            "theme": need["theme"],
+            "status": need["status"],
+            "supports": need["supports"],
+            "carrier": _name(need["carrier_name"], carrier_id, anonymous),
+            "place": need["place"],
+            "created_at": local(need["created_at"]),
+            "merged_into": need_ref(need["merged_into"]) if need["merged_into"] else None,
+            "decline_reason": need["decline_reason"],
             "history": history,
         }
         if not anonymous:
-            row["author"] = _name(rec.author_name, need.author_id, False)
-            row["lat"], row["lon"] = need.lat, need.lon
+            row["author"] = _name(need["author_name"], need["author_id"], False)
+            row["lat"], row["lon"] = need["lat"], need["lon"]
         yield row
 
 
@@ -110,20 +129,20 @@ async def iter_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False)
 
 
 async def iter_people(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
-    async for rec in _reader(uow).people():
-        person = rec.person
+    local = _LocalTime(tz)
+    async for person, identities in _reader(uow).people():
         row: Row = {
-            "id": _pseudonym(person.id) if anonymous else person.id,
-            "locale": person.locale,
-            "place": person.place,
-            "interests": person.interests,
-            "roles": sorted(r.value for r in person.roles),
-            "consented": person.consented,
-            "created_at": _iso(person.created_at, tz),
+            "id": _pseudonym(person["id"]) if anonymous else person["id"],
+            "locale": person["locale"],
+            "place": person["place"],
+            "interests": list(json.loads(person["interests"])),
+            "roles": sorted(r for r in (person["role_list"] or "").split(",") if r),
+            "consented": bool(person["consented_at"]),
+            "created_at": local(person["created_at"]),
         }
         if not anonymous:
-            row["first_name"] = person.first_name
-            row["identities"] = rec.identities
+            row["first_name"] = person["first_name"]
+            row["identities"] = identities
         yield row
 
 
@@ -163,10 +182,49 @@ EXPORTS = {
 FLUSH_AT = 1 << 16  # characters buffered before they are handed to `emit`
 
 
+_quote = json.encoder.encode_basestring  # json's own string escaping (C), as with ensure_ascii=False
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _pretty(value: Any, indent: str) -> str:
+    """`value` as `json.dumps(..., ensure_ascii=False, indent=2)` writes it at this indentation.
+
+    The same text, without json's pure-Python indenting encoder (several times slower)."""
+    if isinstance(value, str):
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = ",\n".join(f"{inner}{_quote(str(k))}: {_pretty(v, inner)}" for k, v in value.items())
+        return "{\n" + items + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in value) + "\n" + indent + "]"
+    raise TypeError(f"cannot export a {type(value).__name__}")
+
+
 def json_item(row: Row) -> str:
-    """One row as it sits inside `json.dumps(rows, indent=2)`: indented one level."""
-    # Strings are escaped by json: a row's text never holds a raw newline to re-indent wrongly.
-    return "  " + json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    """One row as it sits inside `json.dumps(rows, ensure_ascii=False, indent=2)`: one level in."""
+    return "  " + _pretty(row, "  ")
 
 
 def csv_cells(row: Row) -> Row:

@@ -1,35 +1,19 @@
 """Bulk reads for the exports: one query per kind, rows streamed in chunks, names joined in SQL.
 
-Each reader yields entities with the first names they point at, so an export of 50 000 needs is a
-handful of round trips to the database thread rather than one (or three) per need."""
+An export of 50 000 needs is a few dozen round trips to the database thread rather than one (or
+three) per need."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import aiosqlite
 
-from ..clock import from_iso
-from ..domain import Asset, Circle, Need, NeedMove, NeedStatus, Person, Role
+from ..domain import Asset, Circle
 from . import _rows
+from ._rows import Row
 
 CHUNK = 2000
-
-
-@dataclass
-class NeedRecord:
-    need: Need
-    author_name: str | None
-    carrier_name: str | None
-    # Each move with its actor's first name.
-    history: list[tuple[NeedMove, str | None]] = field(default_factory=list)
-
-
-@dataclass
-class PersonRecord:
-    person: Person
-    identities: list[str] = field(default_factory=list)  # "channel:external_id", oldest first
 
 
 async def _rows_of(
@@ -61,25 +45,24 @@ class ExportReader:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def needs(self) -> AsyncIterator[NeedRecord]:
-        """Every need, oldest first, with its history and the names of author, carrier and actors."""
-        current: NeedRecord | None = None
+    async def needs(self) -> AsyncIterator[tuple[Row, list[Row]]]:
+        """Every need, oldest first, with its moves oldest first.
+
+        A need's row holds the columns of `needs`, `supports` (a count), `author_name` and
+        `carrier_name`; a move's row `move_from`, `move_to`, `move_actor`, `move_note`, `move_at`
+        and `actor_name`. Rows, not entities: building 120 000 entities only to flatten them
+        again took most of an export's time."""
+        current: Row | None = None
+        moves: list[Row] = []
         async for row in _rows_of(self.conn, _NEEDS):
-            if current is None or current.need.id != row["id"]:
+            if current is None or current["id"] != row["id"]:
                 if current is not None:
-                    yield current
-                current = NeedRecord(_rows.need(row), row["author_name"], row["carrier_name"])
+                    yield current, moves
+                current, moves = row, []
             if row["move_id"] is not None:
-                move = NeedMove(
-                    from_status=NeedStatus(row["move_from"]) if row["move_from"] else None,
-                    to_status=NeedStatus(row["move_to"]),
-                    actor_id=row["move_actor"],
-                    at=from_iso(row["move_at"]),
-                    note=row["move_note"],
-                )
-                current.history.append((move, row["actor_name"]))
+                moves.append(row)
         if current is not None:
-            yield current
+            yield current, moves
 
     async def circles(self) -> AsyncIterator[tuple[Circle, list[tuple[int, str | None]]]]:
         """Circles not archived, by kind and name, with their coordinators (id, first name)."""
@@ -107,24 +90,25 @@ class ExportReader:
         ):
             yield _rows.asset(row), row["owner_name"]
 
-    async def people(self) -> AsyncIterator[PersonRecord]:
-        """Everyone, by id, with their roles and identities."""
-        current: PersonRecord | None = None
+    async def people(self) -> AsyncIterator[tuple[Row, list[str]]]:
+        """Everyone, by id: the row of `persons` with `role_list` (comma-separated), and their
+        identities as `channel:external_id`, oldest first."""
+        current: Row | None = None
+        identities: list[str] = []
         async for row in _rows_of(
             self.conn,
             "SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS role_list, "
             "i.id AS ident_id, i.channel AS ident_channel, i.external_id AS ident_external "
             "FROM persons p LEFT JOIN identities i ON i.person_id = p.id ORDER BY p.id, i.id",
         ):
-            if current is None or current.person.id != row["id"]:
+            if current is None or current["id"] != row["id"]:
                 if current is not None:
-                    yield current
-                roles = frozenset(Role(r) for r in (row["role_list"] or "").split(",") if r)
-                current = PersonRecord(_rows.person(row, roles))
+                    yield current, identities
+                current, identities = row, []
             if row["ident_id"] is not None:
-                current.identities.append(f"{row['ident_channel']}:{row['ident_external']}")
+                identities.append(f"{row['ident_channel']}:{row['ident_external']}")
         if current is not None:
-            yield current
+            yield current, identities
 
     async def asset_count(self) -> int:
         async with self.conn.execute("SELECT count(*) FROM assets WHERE withdrawn_at IS NULL") as cur:
