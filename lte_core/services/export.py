@@ -193,32 +193,54 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
+def _true_false(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _null(_: None) -> str:
+    return "null"
+
+
+# Exact types first (the common case, one dict look-up); subclasses go through `_pretty`.
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _quote,
+    int: int.__repr__,
+    float: _float,
+    bool: _true_false,
+    type(None): _null,
+}
+
+
 def _pretty(value: Any, indent: str) -> str:
     """`value` as `json.dumps(..., ensure_ascii=False, indent=2)` writes it at this indentation.
 
     The same text, without json's pure-Python indenting encoder (several times slower)."""
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        return scalar(value)
+    if isinstance(value, bool):
+        return _true_false(value)
     if isinstance(value, str):
         return _quote(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
         return _float(value)
     inner = indent + "  "
+    sep = ",\n" + inner
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = ",\n".join(f"{inner}{_quote(str(k))}: {_pretty(v, inner)}" for k, v in value.items())
-        return "{\n" + items + "\n" + indent + "}"
+        items = [
+            _quote(k) + ": " + (f(v) if (f := _SCALARS.get(type(v))) else _pretty(v, inner))
+            for k, v in value.items()
+        ]
+        return "{\n" + inner + sep.join(items) + "\n" + indent + "}"
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
-        return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in value) + "\n" + indent + "]"
+        items = [f(v) if (f := _SCALARS.get(type(v))) else _pretty(v, inner) for v in value]
+        return "[\n" + inner + sep.join(items) + "\n" + indent + "]"
     raise TypeError(f"cannot export a {type(value).__name__}")
 
 
