@@ -166,9 +166,16 @@ class NeedRepo:
         # the ranking goes on over every match.
         depth = max(SIMILAR_DEPTH, 4 * limit)
         found = await self._similar(query, limit, depth, exclude_closed)
-        if len(found) < limit:  # (also when there are few matches: then both rankings are short)
+        if len(found) < limit and exclude_closed and await self._matches(query) > depth:
             found = await self._similar(query, limit, None, exclude_closed)
         return found
+
+    async def _matches(self, query: str) -> int:
+        async with self.conn.execute(
+            "SELECT count(*) FROM needs_fts WHERE needs_fts MATCH ?", (query,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def _similar(self, query: str, limit: int, depth: int | None, exclude_closed: bool) -> list[Need]:
         closed = (
