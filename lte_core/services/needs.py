@@ -241,16 +241,29 @@ async def browse_needs(
     theme: str | None = None,
     limit: int = 5,
     before_id: int | None = None,
+    after_id: int | None = None,
     offset: int = 0,
 ) -> tuple[list[Need], int]:
     """Open needs, newest first, a page at a time, with the total for paging.
 
-    `before_id`: the id of the last need of the previous page, the next page is older than it
-    (no OFFSET to walk through); `offset` still works, counted from there."""
+    Pages by keyset, with no OFFSET to walk through: `before_id` (the last id of the page shown)
+    gives the next, older page; `after_id` (the first id of the page shown) the previous, newer
+    one, still newest first. `offset` still works, counted from there."""
     await check_theme(uow, theme)
-    needs = await uow.needs.query(
-        statuses=OPEN_STATUSES, theme=theme, limit=limit, offset=offset, before_id=before_id
-    )
+    if after_id is not None:
+        needs = await uow.needs.query(
+            statuses=OPEN_STATUSES,
+            theme=theme,
+            limit=limit,
+            offset=offset,
+            after_id=after_id,
+            oldest_first=True,
+        )
+        needs.reverse()
+    else:
+        needs = await uow.needs.query(
+            statuses=OPEN_STATUSES, theme=theme, limit=limit, offset=offset, before_id=before_id
+        )
     return needs, await uow.needs.count(statuses=OPEN_STATUSES, theme=theme)
 
 

@@ -402,6 +402,10 @@ async def test_browse_pages_by_keyset_cover_every_open_need_once(db: Database, t
             before = page[-1].id
         # The old keyword still pages the same way.
         by_offset = [n.id for n in (await needs.browse_needs(uow, theme=theme, limit=7, offset=14))[0]]
+        # And back: the page before the fourth is the third, newest first.
+        back, _ = await needs.browse_needs(uow, theme=theme, limit=7, after_id=pages[3][0])
+        first, _ = await needs.browse_needs(uow, theme=theme, limit=7, after_id=pages[0][0])
+    assert [n.id for n in back] == pages[2] and first == []
     assert [i for p in pages for i in p] == expected
     assert all(len(p) == 7 for p in pages[:-1]) and by_offset == pages[2]
 
