@@ -22,7 +22,7 @@ def stats(ctx: click.Context, fmt: str) -> None:
     settings = settings_of(ctx)
 
     async def go(runtime: Runtime) -> dict[str, Any]:
-        async with UnitOfWork(runtime.db) as uow:
+        async with UnitOfWork(runtime.db, read_only=True) as uow:  # a snapshot, beside a running bot
             return await export.stats(uow)
 
     figures = with_runtime(settings, go)

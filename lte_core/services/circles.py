@@ -155,7 +155,7 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
     mission = await get_mission(uow, mission_id)
     if await uow.circles.membership(mission.circle_id, person_id) is None:
         raise NotAllowed("take_place", mission=mission.title)
-    if person_id in await uow.missions.taker_ids(mission_id):
+    if await uow.missions.has_taken(mission_id, person_id):
         raise Invalid("already_taken", mission=mission.title)
     if mission.cancelled or mission.starts_at <= now:
         raise Invalid("mission_closed", mission=mission.title)
@@ -201,11 +201,7 @@ async def mission_takers(uow: UnitOfWork, person_id: int, mission_id: int) -> tu
     who = await actor(uow, person_id)
     if not (who.coordinates(mission.circle_id) or who.is_noyau):
         raise NotAllowed("mission_takers", mission=mission.title)
-    names = []
-    for pid in await uow.missions.taker_ids(mission_id):
-        person = await uow.people.get(pid)
-        names.append((person.first_name if person else None) or f"#{pid}")
-    return mission, names
+    return mission, [name or f"#{pid}" for pid, name in await uow.missions.taker_names(mission_id)]
 
 
 async def coordinated_circles(uow: UnitOfWork, person_id: int) -> list[Circle]:

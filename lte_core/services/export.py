@@ -1,17 +1,27 @@
 """Exports for the noyau and the collectivité: needs, circles, assets, people (JSON or CSV rows).
 
 `anonymous` leaves out everything that points at a person: names, channel identities, who moved
-what; counts and texts stay."""
+what; counts and texts stay. Each export is one pass over one query, and `write` streams it: an
+export of the whole territory never sits in memory at once."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..domain import MemberRole, Person
+from ..clock import from_iso
+from ..domain import need_ref
 from ..store import UnitOfWork
+from ..store.exports import ExportReader
+
+Row = dict[str, Any]
+Stream = Callable[..., AsyncIterator[Row]]
 
 
 def _iso(value: datetime, tz: ZoneInfo) -> str:
@@ -22,87 +32,90 @@ def _pseudonym(person_id: int) -> str:
     return "P-" + hashlib.blake2s(str(person_id).encode(), digest_size=4).hexdigest()
 
 
-def _name(person: Person | None, person_id: int | None, anonymous: bool) -> str | None:
+def _name(first_name: str | None, person_id: int | None, anonymous: bool) -> str | None:
     if person_id is None:
         return None
     if anonymous:
         return "anonymous"
-    return (person.first_name if person else None) or f"#{person_id}"
+    return first_name or f"#{person_id}"
 
 
-async def export_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[dict[str, Any]]:
-    rows = []
-    cache: dict[int, Person | None] = {}
+def _reader(uow: UnitOfWork) -> ExportReader:
+    return ExportReader(uow.db.conn)
 
-    async def person(pid: int | None) -> Person | None:
-        if pid is None:
-            return None
-        if pid not in cache:
-            cache[pid] = await uow.people.get(pid)
-        return cache[pid]
 
-    for need in await uow.needs.query(oldest_first=True, limit=10_000_000):
+class _LocalTime:
+    """Stored UTC text → local ISO 8601 with offset; a need's first move shares its creation time."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, stored: str) -> str:
+        local = self.seen.get(stored)
+        if local is None:
+            if len(self.seen) > 10_000:
+                self.seen.clear()
+            local = self.seen[stored] = _iso(from_iso(stored), self.tz)
+        return local
+
+
+async def iter_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
+    """Every need, oldest first, with its history (DESIGN §10)."""
+    local = _LocalTime(tz)
+    async for need, moves in _reader(uow).needs():
         history = []
-        for move in await uow.needs.history(need.id):
-            entry: dict[str, Any] = {
-                "from": move.from_status.value if move.from_status else None,
-                "to": move.to_status.value,
-                "at": _iso(move.at, tz),
-                "note": move.note,
+        for move in moves:
+            entry: Row = {
+                "from": move["move_from"] or None,
+                "to": move["move_to"],
+                "at": local(move["move_at"]),
+                "note": move["move_note"],
             }
             if not anonymous:
-                entry["by"] = _name(await person(move.actor_id), move.actor_id, False)
+                entry["by"] = _name(move["actor_name"], move["move_actor"], False)
             history.append(entry)
-        row: dict[str, Any] = {
-            "ref": need.ref,
-            "text": need.text,
-            "theme": need.theme,
-            "status": need.status.value,
-            "supports": need.supports,
-            "carrier": _name(await person(need.carrier_id), need.carrier_id, anonymous),
-            "place": need.place,
-            "created_at": _iso(need.created_at, tz),
-            "merged_into": f"B-{need.merged_into}" if need.merged_into else None,
-            "decline_reason": need.decline_reason,
+        carrier_id = need["carrier_id"]
+        row: Row = {
+            "ref": need_ref(need["id"]),
+            "text": need["text"],
+            "theme": need["theme"],
+            "status": need["status"],
+            "supports": need["supports"],
+            "carrier": _name(need["carrier_name"], carrier_id, anonymous),
+            "place": need["place"],
+            "created_at": local(need["created_at"]),
+            "merged_into": need_ref(need["merged_into"]) if need["merged_into"] else None,
+            "decline_reason": need["decline_reason"],
             "history": history,
         }
         if not anonymous:
-            row["author"] = _name(await person(need.author_id), need.author_id, False)
-            row["lat"], row["lon"] = need.lat, need.lon
-        rows.append(row)
-    return rows
+            row["author"] = _name(need["author_name"], need["author_id"], False)
+            row["lat"], row["lon"] = need["lat"], need["lon"]
+        yield row
 
 
-async def export_circles(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[dict[str, Any]]:
-    rows = []
-    for circle in await uow.circles.all():
-        coordinators = []
-        if not anonymous:
-            for pid in await uow.circles.member_ids(circle.id, MemberRole.COORDINATOR):
-                coordinators.append(_name(await uow.people.get(pid), pid, False))
-        rows.append(
-            {
-                "id": circle.id,
-                "kind": circle.kind.value,
-                "name": circle.name,
-                "purpose": circle.purpose,
-                "task": circle.task.value if circle.task else None,
-                "theme": circle.theme,
-                "need": f"B-{circle.need_id}" if circle.need_id else None,
-                "members": circle.members,
-                "coordinators": coordinators
-                if not anonymous
-                else len(await uow.circles.member_ids(circle.id, MemberRole.COORDINATOR)),
-                "created_at": _iso(circle.created_at, tz),
-            }
-        )
-    return rows
+async def iter_circles(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
+    async for circle, coordinators in _reader(uow).circles():
+        yield {
+            "id": circle.id,
+            "kind": circle.kind.value,
+            "name": circle.name,
+            "purpose": circle.purpose,
+            "task": circle.task.value if circle.task else None,
+            "theme": circle.theme,
+            "need": f"B-{circle.need_id}" if circle.need_id else None,
+            "members": circle.members,
+            "coordinators": len(coordinators)
+            if anonymous
+            else [_name(name, pid, False) for pid, name in coordinators],
+            "created_at": _iso(circle.created_at, tz),
+        }
 
 
-async def export_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[dict[str, Any]]:
-    rows = []
-    for asset in await uow.assets.all():
-        row: dict[str, Any] = {
+async def iter_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
+    async for asset, owner_name in _reader(uow).assets():
+        row: Row = {
             "id": asset.id,
             "kind": asset.kind.value,
             "description": asset.description,
@@ -111,30 +124,50 @@ async def export_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = Fals
             "created_at": _iso(asset.created_at, tz),
         }
         if not anonymous:
-            row["owner"] = _name(await uow.people.get(asset.owner_id), asset.owner_id, False)
-        rows.append(row)
-    return rows
+            row["owner"] = _name(owner_name, asset.owner_id, False)
+        yield row
 
 
-async def export_people(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[dict[str, Any]]:
-    rows = []
-    for person in await uow.people.all():
-        row: dict[str, Any] = {
-            "id": _pseudonym(person.id) if anonymous else person.id,
-            "locale": person.locale,
-            "place": person.place,
-            "interests": person.interests,
-            "roles": sorted(r.value for r in person.roles),
-            "consented": person.consented,
-            "created_at": _iso(person.created_at, tz),
+async def iter_people(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
+    local = _LocalTime(tz)
+    async for person, identities in _reader(uow).people():
+        row: Row = {
+            "id": _pseudonym(person["id"]) if anonymous else person["id"],
+            "locale": person["locale"],
+            "place": person["place"],
+            "interests": list(json.loads(person["interests"])),
+            "roles": sorted(r for r in (person["role_list"] or "").split(",") if r),
+            "consented": bool(person["consented_at"]),
+            "created_at": local(person["created_at"]),
         }
         if not anonymous:
-            row["first_name"] = person.first_name
-            row["identities"] = [
-                f"{i.channel}:{i.external_id}" for i in await uow.people.identities_of(person.id)
-            ]
-        rows.append(row)
-    return rows
+            row["first_name"] = person["first_name"]
+            row["identities"] = identities
+        yield row
+
+
+STREAMS: dict[str, Stream] = {
+    "needs": iter_needs,
+    "circles": iter_circles,
+    "assets": iter_assets,
+    "people": iter_people,
+}
+
+
+async def export_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[Row]:
+    return [row async for row in iter_needs(uow, tz, anonymous=anonymous)]
+
+
+async def export_circles(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[Row]:
+    return [row async for row in iter_circles(uow, tz, anonymous=anonymous)]
+
+
+async def export_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[Row]:
+    return [row async for row in iter_assets(uow, tz, anonymous=anonymous)]
+
+
+async def export_people(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[Row]:
+    return [row async for row in iter_people(uow, tz, anonymous=anonymous)]
 
 
 EXPORTS = {
@@ -143,6 +176,146 @@ EXPORTS = {
     "assets": export_assets,
     "people": export_people,
 }
+
+# Writing ---------------------------------------------------------------------------------
+
+FLUSH_AT = 1 << 16  # characters buffered before they are handed to `emit`
+
+
+_quote = json.encoder.encode_basestring  # json's own string escaping (C), as with ensure_ascii=False
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _true_false(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _null(_: None) -> str:
+    return "null"
+
+
+# Exact types first (the common case, one dict look-up); subclasses go through `_pretty`.
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _quote,
+    int: int.__repr__,
+    float: _float,
+    bool: _true_false,
+    type(None): _null,
+}
+
+
+def _pretty(value: Any, indent: str) -> str:
+    """`value` as `json.dumps(..., ensure_ascii=False, indent=2)` writes it at this indentation.
+
+    The same text, without json's pure-Python indenting encoder (several times slower)."""
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        return scalar(value)
+    if isinstance(value, bool):
+        return _true_false(value)
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    inner = indent + "  "
+    sep = ",\n" + inner
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [
+            _quote(k) + ": " + (f(v) if (f := _SCALARS.get(type(v))) else _pretty(v, inner))
+            for k, v in value.items()
+        ]
+        return "{\n" + inner + sep.join(items) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = [f(v) if (f := _SCALARS.get(type(v))) else _pretty(v, inner) for v in value]
+        return "[\n" + inner + sep.join(items) + "\n" + indent + "]"
+    raise TypeError(f"cannot export a {type(value).__name__}")
+
+
+def json_item(row: Row) -> str:
+    """One row as it sits inside `json.dumps(rows, ensure_ascii=False, indent=2)`: one level in."""
+    return "  " + _pretty(row, "  ")
+
+
+def csv_cells(row: Row) -> Row:
+    """Lists of strings joined with `;`, other lists and objects as JSON, None as empty."""
+    flat: Row = {}
+    for key, value in row.items():
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat[key] = ";".join(value)
+        elif isinstance(value, list | dict):
+            flat[key] = json.dumps(value, ensure_ascii=False)
+        else:
+            flat[key] = "" if value is None else value
+    return flat
+
+
+async def write(
+    uow: UnitOfWork,
+    kind: str,
+    tz: ZoneInfo,
+    emit: Callable[[str], object],
+    *,
+    fmt: str = "json",
+    anonymous: bool = False,
+) -> int:
+    """Write one export through `emit`, a chunk of whole rows at a time; returns the row count.
+
+    JSON is the text of `json.dumps(rows, ensure_ascii=False, indent=2)` and a newline; CSV has a
+    header of the rows' fields, one line per row (every row of an export has the same fields)."""
+    rows = STREAMS[kind](uow, tz, anonymous=anonymous)
+    parts: list[str] = []
+    size = count = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size >= FLUSH_AT:
+            flush()
+
+    def flush() -> None:
+        nonlocal size
+        if parts:
+            emit("".join(parts))
+            parts.clear()
+            size = 0
+
+    if fmt == "json":
+        async for row in rows:
+            put(("[\n" if not count else ",\n") + json_item(row))
+            count += 1
+        put("\n]\n" if count else "[]\n")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer: csv.DictWriter[str] | None = None
+        async for row in rows:
+            if writer is None:
+                writer = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(csv_cells(row))
+            count += 1
+            put(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+        if writer is None:
+            put("\n")  # the header of no field
+    else:
+        raise ValueError(f"unknown export format {fmt!r}")
+    flush()
+    return count
 
 
 async def stats(uow: UnitOfWork) -> dict[str, Any]:
@@ -158,6 +331,6 @@ async def stats(uow: UnitOfWork) -> dict[str, Any]:
         "people_consented": consented,
         "circles": circles,
         "memberships": members,
-        "assets": len(await uow.assets.all()),
+        "assets": await _reader(uow).asset_count(),
         "outbox": await uow.outbox.counts(),
     }

@@ -212,12 +212,18 @@ async def moves_for(uow: UnitOfWork, person_id: int, need_id: int) -> tuple[Need
     return need, allowed_moves(need, who)
 
 
-async def sorting_queue(uow: UnitOfWork, person_id: int, *, limit: int = 20, offset: int = 0) -> list[Need]:
-    """Needs waiting to be studied, sorted or presented, oldest first; sorters and noyau only."""
+async def sorting_queue(
+    uow: UnitOfWork, person_id: int, *, limit: int = 20, offset: int = 0, after_id: int | None = None
+) -> list[Need]:
+    """Needs waiting to be studied, sorted or presented, oldest first; sorters and noyau only.
+
+    `after_id`: the id of the last need of the previous page (the next page starts after it)."""
     who: Actor = await actor(uow, person_id)
     if not who.is_sorter:
         raise NotAllowed("sorting_queue")
-    return await uow.needs.query(statuses=QUEUE_STATUSES, limit=limit, offset=offset, oldest_first=True)
+    return await uow.needs.query(
+        statuses=QUEUE_STATUSES, limit=limit, offset=offset, after_id=after_id, oldest_first=True
+    )
 
 
 async def my_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
@@ -225,15 +231,39 @@ async def my_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
 
 
 async def carried_needs(uow: UnitOfWork, person_id: int) -> list[Need]:
+    """The open needs this person carries, newest first, however old they are."""
     return await uow.needs.query(statuses=OPEN_STATUSES, carrier_id=person_id)
 
 
 async def browse_needs(
-    uow: UnitOfWork, *, theme: str | None = None, limit: int = 5, offset: int = 0
+    uow: UnitOfWork,
+    *,
+    theme: str | None = None,
+    limit: int = 5,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    offset: int = 0,
 ) -> tuple[list[Need], int]:
-    """Open needs, newest first, a page at a time, with the total for paging."""
+    """Open needs, newest first, a page at a time, with the total for paging.
+
+    Pages by keyset, with no OFFSET to walk through: `before_id` (the last id of the page shown)
+    gives the next, older page; `after_id` (the first id of the page shown) the previous, newer
+    one, still newest first. `offset` still works, counted from there."""
     await check_theme(uow, theme)
-    needs = await uow.needs.query(statuses=OPEN_STATUSES, theme=theme, limit=limit, offset=offset)
+    if after_id is not None:
+        needs = await uow.needs.query(
+            statuses=OPEN_STATUSES,
+            theme=theme,
+            limit=limit,
+            offset=offset,
+            after_id=after_id,
+            oldest_first=True,
+        )
+        needs.reverse()
+    else:
+        needs = await uow.needs.query(
+            statuses=OPEN_STATUSES, theme=theme, limit=limit, offset=offset, before_id=before_id
+        )
     return needs, await uow.needs.count(statuses=OPEN_STATUSES, theme=theme)
 
 

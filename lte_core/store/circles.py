@@ -160,6 +160,21 @@ class MissionRepo:
         ) as cur:
             return [r[0] for r in await cur.fetchall()]
 
+    async def has_taken(self, mission_id: int, person_id: int) -> bool:
+        async with self.conn.execute(
+            "SELECT 1 FROM mission_takers WHERE mission_id = ? AND person_id = ?", (mission_id, person_id)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def taker_names(self, mission_id: int) -> list[tuple[int, str | None]]:
+        """Who took the places, first taken first: (person id, first name), in one query."""
+        async with self.conn.execute(
+            "SELECT t.person_id, p.first_name FROM mission_takers t LEFT JOIN persons p ON p.id = t.person_id "
+            "WHERE t.mission_id = ? ORDER BY t.taken_at, t.person_id",
+            (mission_id,),
+        ) as cur:
+            return [(r[0], r[1]) for r in await cur.fetchall()]
+
     async def take(self, mission_id: int, person_id: int, now: datetime) -> bool:
         cur = await self.conn.execute(
             "INSERT OR IGNORE INTO mission_takers (mission_id, person_id, taken_at) VALUES (?, ?, ?)",

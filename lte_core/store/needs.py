@@ -11,6 +11,9 @@ from ..domain import Need, NeedMove, NeedStatus, fold, keywords
 from . import _rows
 from .conn import Connection
 
+# How many of the best full-text matches are ranked before the closed ones are left out.
+SIMILAR_DEPTH = 64
+
 _SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
 
 
@@ -94,16 +97,25 @@ class NeedRepo:
         statuses: Sequence[NeedStatus] | None = None,
         theme: str | None = None,
         author_id: int | None = None,
+        carrier_id: int | None = None,
         limit: int = 1000,
         offset: int = 0,
+        before_id: int | None = None,
+        after_id: int | None = None,
         oldest_first: bool = False,
-        carrier_id: int | None = None,
     ) -> list[Need]:
+        """Needs by id, newest first (or oldest first); `before_id` / `after_id` page by keyset:
+        the next page starts after the last id of the previous one, with no rows skipped over."""
         where, args = self._filters(statuses, theme, author_id, carrier_id)
+        if before_id is not None:
+            where += (" AND" if where else " WHERE") + " n.id < ?"
+            args.append(before_id)
+        if after_id is not None:
+            where += (" AND" if where else " WHERE") + " n.id > ?"
+            args.append(after_id)
         order = "n.id" if oldest_first else "n.id DESC"
-        async with self.conn.execute(
-            f"{_SELECT}{where} ORDER BY {order} LIMIT ? OFFSET ?", (*args, limit, offset)
-        ) as cur:
+        sql = f"{_SELECT}{where} ORDER BY {order} LIMIT ?" + (" OFFSET ?" if offset else "")
+        async with self.conn.execute(sql, (*args, limit, *((offset,) if offset else ()))) as cur:
             return [_rows.need(r) for r in await cur.fetchall()]
 
     async def count(
@@ -112,8 +124,9 @@ class NeedRepo:
         statuses: Sequence[NeedStatus] | None = None,
         theme: str | None = None,
         author_id: int | None = None,
+        carrier_id: int | None = None,
     ) -> int:
-        where, args = self._filters(statuses, theme, author_id)
+        where, args = self._filters(statuses, theme, author_id, carrier_id)
         async with self.conn.execute(f"SELECT count(*) FROM needs n{where}", args) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
@@ -147,13 +160,33 @@ class NeedRepo:
         if not words:
             return []
         query = " OR ".join(f'"{w}"' for w in words[:24])
-        closed = "AND n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
+        # The best matches are ranked on the full-text index alone; only those few are joined to
+        # their needs, filtered and counted. Should the closed ones leave fewer than `limit`,
+        # the ranking goes on over every match.
+        depth = max(SIMILAR_DEPTH, 4 * limit)
+        found = await self._similar(query, limit, depth, exclude_closed)
+        if len(found) < limit and exclude_closed and await self._matches(query) > depth:
+            found = await self._similar(query, limit, None, exclude_closed)
+        return found
+
+    async def _matches(self, query: str) -> int:
+        async with self.conn.execute(
+            "SELECT count(*) FROM needs_fts WHERE needs_fts MATCH ?", (query,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _similar(self, query: str, limit: int, depth: int | None, exclude_closed: bool) -> list[Need]:
+        closed = (
+            "WHERE n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
+        )
         sql = (
             "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports "
-            "FROM needs_fts f JOIN needs n ON n.id = f.rowid "
-            f"WHERE needs_fts MATCH ? {closed} ORDER BY bm25(needs_fts) LIMIT ?"
+            "FROM (SELECT rowid AS id, bm25(needs_fts) AS score FROM needs_fts WHERE needs_fts MATCH ? "
+            f"ORDER BY score, rowid LIMIT ?) AS best JOIN needs n ON n.id = best.id {closed} "
+            "ORDER BY best.score, best.id LIMIT ?"
         )
-        async with self.conn.execute(sql, (query, limit)) as cur:
+        async with self.conn.execute(sql, (query, -1 if depth is None else depth, limit)) as cur:
             return [_rows.need(r) for r in await cur.fetchall()]
 
     async def stats(self) -> tuple[dict[str, int], dict[str, int]]:
