@@ -113,11 +113,11 @@ async def populate(db: Database, *, persons: int, needs_count: int, closed_every
 async def statements(db: Database) -> AsyncIterator[list[str]]:
     """The SQL statements run on the connection meanwhile."""
     seen: list[str] = []
-    await db.conn.set_trace_callback(seen.append)
+    db.conn.raw.set_trace_callback(seen.append)
     try:
         yield seen
     finally:
-        await db.conn.set_trace_callback(None)
+        db.conn.raw.set_trace_callback(None)
 
 
 def reads(seen: list[str]) -> list[str]:
