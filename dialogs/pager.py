@@ -49,6 +49,8 @@ class Page(Generic[T]):
 
 
 Fetch = Callable[[int, int], Awaitable[tuple[Sequence[T], int]]]
+# Keyset: (the key of the last item of the previous page, or None for the first page, limit).
+FetchAfter = Callable[[int | None, int], Awaitable[tuple[Sequence[T], int]]]
 
 
 class Pager:
@@ -64,6 +66,22 @@ class Pager:
 
     def reset(self, ctx: Ctx) -> None:
         ctx.data[self.key] = 0
+        ctx.data.pop(self.key + "_at", None)
+
+    async def load_after(self, ctx: Ctx, fetch: FetchAfter[T], key: Callable[[T], int]) -> Page[T]:
+        """The current page of a list read by keyset (no OFFSET: page 500 costs what page 1
+        costs). The key of each shown page's last item is kept, so « Previous » goes back exactly;
+        when the list changed under a page (needs closed meanwhile), the first page comes back."""
+        raw = ctx.data.get(self.key + "_at", [])
+        marks = [m for m in raw if isinstance(m, int)] if isinstance(raw, list) else []
+        index = min(self.index(ctx), len(marks))
+        items, total = await fetch(marks[index - 1] if index else None, self.size)
+        if not items and index:
+            index, marks = 0, []
+            items, total = await fetch(None, self.size)
+        marks = marks[:index] + ([key(items[-1])] if items else [])
+        ctx.data[self.key], ctx.data[self.key + "_at"] = index, marks
+        return Page(list(items), index, total, self.size)
 
     async def load(self, ctx: Ctx, fetch: Fetch[T]) -> Page[T]:
         """The current page; when things closed since the last page, the last page there is."""

@@ -86,8 +86,10 @@ class BrowseFlow(Flow):
 
     async def show_page(self, ctx: Ctx) -> None:
         theme: str | None = ctx.data.get("theme")
-        page = await PAGER.load(
-            ctx, lambda offset, limit: needs.browse_needs(ctx.uow, theme=theme, limit=limit, offset=offset)
+        page = await PAGER.load_after(
+            ctx,
+            lambda last, limit: needs.browse_needs(ctx.uow, theme=theme, limit=limit, before_id=last),
+            key=lambda need: need.id,
         )
         themes = await ctx.themes()
         express = OpenFlow("express").option(ctx.tr.plain("Express a need"))

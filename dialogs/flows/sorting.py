@@ -104,12 +104,12 @@ class SortingFlow(Flow):
     # Questions ---------------------------------------------------------------------------
 
     async def ask_queue(self, ctx: Ctx) -> None:
-        async def fetch(offset: int, limit: int) -> tuple[Sequence[Need], int]:
-            found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=limit, offset=offset)
+        async def fetch(last: int | None, limit: int) -> tuple[Sequence[Need], int]:
+            found = await needs.sorting_queue(ctx.uow, ctx.person.id, limit=limit, after_id=last)
             return found, await ctx.uow.needs.count(statuses=needs.QUEUE_STATUSES)
 
         try:
-            page = await PAGER.load(ctx, fetch)
+            page = await PAGER.load_after(ctx, fetch, key=lambda need: need.id)
         except NotAllowed:
             return self.not_a_sorter(ctx)
         for key in ("need", "to", "into"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -48,6 +49,26 @@ async def test_pages_of_five_newest_first(alice: Person, bob: Person) -> None:
     assert support_values(bob) == ["s2", "s1"] and "next" not in bob.values
     await bob.pick("prev")
     assert support_values(bob)[0] == "s7"
+
+
+async def test_a_need_closed_on_an_earlier_page_skips_nothing_on_the_next(
+    alice: Person, bob: Person, db: Database
+) -> None:
+    """Pages follow the needs themselves (keyset), not a count of rows to skip: a need withdrawn
+    on page 1 while Bob reads page 2 does not push one need out of sight."""
+    await express_needs(alice, *(f"Besoin numéro {i}" for i in range(1, 13)))
+    await bob.command("besoins")
+    await bob.pick("next")
+    assert support_values(bob) == ["s7", "s6", "s5", "s4", "s3"]
+    alice_id = await person_id(alice)
+    async with UnitOfWork(db) as uow:
+        await needs.withdraw_need(uow, alice_id, 11, datetime(2026, 11, 25, 10, tzinfo=UTC))
+    await bob.pick("next")
+    assert support_values(bob) == ["s2", "s1"]
+    await bob.pick("prev")
+    assert support_values(bob) == ["s7", "s6", "s5", "s4", "s3"]
+    await bob.pick("prev")
+    assert support_values(bob) == ["s12", "s10", "s9", "s8", "s7"]
 
 
 async def test_one_press_supports_and_the_page_comes_back_updated(
