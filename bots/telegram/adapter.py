@@ -135,7 +135,6 @@ class TelegramChannel:
     """`lte-bot run` serves Telegram through this: long polling, replies, and the outbox sender."""
 
     name = "telegram"
-    answer_first = True
 
     def __init__(self, app: Runtime, *, concurrency: int = 256, poll_timeout: float = 10.0) -> None:
         if app.settings.telegram is None:
@@ -264,13 +263,11 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        # Answered first, whatever the data (stale or forged too): the button stops spinning
-        # before the engine even looks at the press.
-        if self.answer_first:
-            await self._answer(query.answer())
-            answered = None
-        else:
-            answered = asyncio.create_task(self._answer(query.answer()))
+        # Answered at once, whatever the data (stale or forged too): the button stops spinning.
+        # The answer goes out before the engine has even looked at the press, and the engine works
+        # while it travels: awaiting it first (or before the edit) adds a round trip to Telegram
+        # to every press (measured: p50 67 ms against 37 ms with a 30 ms round trip, 40 residents).
+        answered = asyncio.create_task(self._answer(query.answer()))
         try:
             pressed = query.message if isinstance(query.message, Message) else None
             chat = query.message.chat if query.message is not None else None
@@ -282,16 +279,15 @@ class TelegramChannel:
                 editable = pressed.message_id if pressed is not None and pressed.text is not None else None
                 await self.reply(chat.id, replies, edit=editable)
         finally:
-            if answered is not None:
-                await answered
+            await answered
 
     async def _on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A vote (or a withdrawn vote) on a native poll; the replies go to the voter's private
         chat, whose id is the voter's user id."""
         answer = update.poll_answer
         user = answer.user if answer is not None else None
-        if answer is None or user is None or user.is_bot:  # a vote on behalf of a chat: not ours
-            return
+        if answer is None or user is None or user.is_bot or answer.voter_chat is not None:
+            return  # a vote cast on behalf of a chat: nobody to answer in private
         incoming = parse.incoming(user, PollVote(answer.poll_id, tuple(answer.option_ids)))
         async with self._locks.hold(user.id):
             replies = await self.app.engine.handle(incoming)

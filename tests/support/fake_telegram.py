@@ -542,6 +542,9 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
         self.strict_entities = strict_entities
+        # Seconds every call but getUpdates waits before it is answered: a network round trip to
+        # Telegram, for measurements where the order of calls matters (0 in tests).
+        self.latency = 0.0
         self.host = "127.0.0.1"
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -1009,6 +1012,8 @@ class FakeTelegram:
             return await self._get_updates(key, params)
 
         call = Call(method=method, params=params, time=time.monotonic(), files=files)
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         try:
             self._check_faults(key, call.chat_id)
             handler = self._handlers.get(key)
