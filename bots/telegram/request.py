@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import IO, Any
@@ -54,6 +55,16 @@ def multipart_body(
         chunks += [b"\r\n\r\n", data, b"\r\n"]
     chunks += [b"--", boundary, b"--\r\n"]
     return b"".join(chunks)
+
+
+def _trust() -> ssl.SSLContext:
+    """The certificates httpx (ptb's default) trusts: certifi's, which ptb installs through httpx,
+    so a slim image without the system's CA bundle reaches Telegram all the same."""
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 @lru_cache(maxsize=256)
@@ -99,7 +110,7 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (again after a shutdown)."""
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300, ssl=_trust())
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
