@@ -14,6 +14,9 @@ For each crowd size (40 and 150 residents by default):
     spread over 2 s): p50 and p99 of the reply latency (update injected → the handler has sent
     its replies and the server answered them).
 
+`--rtt 0.03` makes the fake server wait that long before answering each call (a network round
+trip to Telegram; 0 by default), for both bots: where the order of calls matters, it shows.
+
 Then (d) a mission broadcast with the server enforcing R messages/s overall and 1/s per chat:
 achieved rate / R, and the number of 429s (must be 0).
 
@@ -204,9 +207,10 @@ PACE = (1.0, 2.0)
 # (a) the bot ---------------------------------------------------------------------------------------
 
 
-async def bench_bot(workdir: Path, size: int, seed: int) -> Run:
+async def bench_bot(workdir: Path, size: int, seed: int, rtt: float) -> Run:
     rng = random.Random(seed)
     async with FakeTelegram(token=TOKEN) as tg:
+        tg.latency = rtt
         app = await open_runtime(settings_for(tg, workdir / f"bot-{size}.sqlite3"))
         replies = Replies()
         channel = TelegramChannel(app)
@@ -245,8 +249,9 @@ async def check_needs(app: Runtime, count: int) -> None:
 # (b) the echo bot, with ptb's defaults ----------------------------------------------------------------
 
 
-async def bench_echo(bot: Run, seed: int) -> Run:
+async def bench_echo(bot: Run, seed: int, rtt: float) -> Run:
     async with FakeTelegram(token=TOKEN) as tg:
+        tg.latency = rtt
         replies = Replies()
         application = ApplicationBuilder().token(TOKEN).base_url(tg.base_url).build()
 
@@ -346,16 +351,17 @@ async def main() -> None:
     parser.add_argument("--recipients", type=int, default=300, help="broadcast size (0: no broadcast)")
     parser.add_argument("--rate", type=float, default=30.0, help="the broadcast's limit R (messages/s)")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--rtt", type=float, default=0.0, help="simulated round trip per call (s)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    figures: dict[str, object] = {"bench": "telegram_throughput", "onboarding": "included"}
+    figures: dict[str, object] = {"bench": "telegram_throughput", "onboarding": "included", "rtt_s": args.rtt}
     started = time.perf_counter()
 
     with tempfile.TemporaryDirectory(prefix="lte-bench-") as tmp:
         workdir = Path(tmp)
         for size in (int(s) for s in args.sizes.split(",")):
-            bot = await bench_bot(workdir, size, args.seed)
-            echo = await bench_echo(bot, args.seed)
+            bot = await bench_bot(workdir, size, args.seed, args.rtt)
+            echo = await bench_echo(bot, args.seed, args.rtt)
             assert echo.updates == bot.updates, (echo.updates, bot.updates)
             ratio = bot.rate / echo.rate
             p50, p99 = percentile(bot.paced, 0.5) * 1000, percentile(bot.paced, 0.99) * 1000
