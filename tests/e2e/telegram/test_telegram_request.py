@@ -136,3 +136,17 @@ async def test_shut_down_then_initialized_again(tg: FakeTelegram) -> None:
         await request.shutdown()
     assert isinstance(me, dict) and me["username"] == "lte_test_bot"
     assert request.read_timeout == 5.0
+
+
+async def test_a_long_poll_outlasts_the_read_timeout(tg: FakeTelegram) -> None:
+    """ptb adds the poll's timeout to getUpdates' read timeout: an empty poll is not a timeout."""
+    async with Bot(
+        TOKEN, base_url=tg.base_url, get_updates_request=AiohttpRequest(1, read_timeout=0.3)
+    ) as bot:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        assert await bot.get_updates(timeout=1) == ()
+        assert loop.time() - t0 >= 0.9
+        tg.user_message(ALICE, "bonjour")
+        (update,) = await bot.get_updates(timeout=1)
+        assert update.message is not None and update.message.text == "bonjour"
