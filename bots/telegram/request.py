@@ -18,7 +18,7 @@ import re
 import ssl
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import IO, Any
+from typing import IO
 from urllib.parse import urlencode
 
 import aiohttp
@@ -74,7 +74,9 @@ def _url(url: str) -> URL:
 
 
 @lru_cache(maxsize=64)
-def _timeout(pool: float | None, connect: float | None, write: float | None, read: float | None) -> Any:
+def _timeout(
+    pool: float | None, connect: float | None, write: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
     acquire = None if pool is None or connect is None else pool + connect
     parts = (pool, connect, write, read)
     total = None if any(t is None for t in parts) else sum(t for t in parts if t is not None)

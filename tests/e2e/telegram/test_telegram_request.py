@@ -27,7 +27,11 @@ PAYLOAD = bytes(range(256)) * 40 + b"\r\n--boundary\r\n\r\n" + os.urandom(50_000
 @pytest.fixture
 async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
     async with Bot(
-        TOKEN, base_url=tg.base_url, request=AiohttpRequest(), get_updates_request=AiohttpRequest(1)
+        TOKEN,
+        base_url=tg.base_url,
+        base_file_url=tg.base_file_url,
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(1),
     ) as b:
         yield b
 
@@ -42,6 +46,10 @@ async def test_document_and_photo_arrive_byte_exact(tg: FakeTelegram, bot: Bot) 
     assert (upload.filename, upload.content_type) == ("mes données «2026».json", "application/json")
     assert call.plain == "Vos données" and call.params["chat_id"] == ALICE
     assert message.document is not None and message.document.file_name == "mes données «2026».json"
+
+    # Downloads too: a resident's photo comes back as it was stored.
+    tg.user_photo(ALICE, "AgACfromAlice", data=PAYLOAD)
+    assert bytes(await (await bot.get_file("AgACfromAlice")).download_as_bytearray()) == PAYLOAD
 
     png = b"\x89PNG\r\n\x1a\n" + PAYLOAD
     await bot.send_photo(ALICE, InputFile(png, filename="affiche.png"), caption="Affiche")
