@@ -1,18 +1,28 @@
-"""Telegram channel throughput, against the fake Bot API server, in one run:
+"""Telegram channel throughput and latency, against the fake Bot API server, in one run.
 
-(a) N residents (onboarded beforehand, through the services) each go through the whole
-    express-a-need conversation (/besoin, the text, "Mine is different" when similar needs show,
-    a theme, skip the place, skip the photo, "Send it"), all at once, each sending the next input
-    as soon as the reply to the previous one arrived: updates per second;
-(b) the baseline: a bare python-telegram-bot echo bot, built the same way (same Application
-    settings, long polling), gets the same updates the same way;
-    then both under a gentle pace (20 updates/s): p50 and p99 of the reply latency (update
-    injected → reply received by the server);
-(c) a mission broadcast to 10 000 members with the server enforcing R messages/s overall and
-    1/s per chat: achieved rate / R, and the number of 429s (must be 0).
+For each crowd size (40 and 150 residents by default):
+
+(a) the bot: every resident goes through the whole conversation at once, onboarding included
+    (/start, English, I agree, a first name, a place, "Done", `/besoin <text>`, "Mine is
+    different" when similar needs show, a theme, skip the place, skip the photo if asked,
+    "Send it"), each sending the next input as soon as the reply to the previous one arrived:
+    updates per second;
+(b) the baseline: a bare python-telegram-bot echo bot built with ptb's defaults
+    (`ApplicationBuilder().token(...).base_url(...).build()`: HTTPXRequest, sequential updates),
+    long polling, gets the same updates the same way; the ratio bot/echo. Each bot first serves
+    one resident, untimed, so that imports, catalogs and caches are warm;
+(c) both again at a human pace (each resident sends one update every 1–2 s, jittered, starts
+    spread over 2 s): p50 and p99 of the reply latency (update injected → the handler has sent
+    its replies and the server answered them).
+
+`--rtt 0.03` makes the fake server wait that long before answering each call (a network round
+trip to Telegram; 0 by default), for both bots: where the order of calls matters, it shows.
+
+Then (d) a mission broadcast with the server enforcing R messages/s overall and 1/s per chat:
+achieved rate / R, and the number of 429s (must be 0).
 
 Prints human lines, then one JSON line last. Usage:
-    .venv/bin/python bench/telegram_throughput.py [--residents 200] [--rate 30] [--recipients 10000]
+    .venv/bin/python bench/telegram_throughput.py [--sizes 40,150] [--recipients 300] [--rate 30]
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,10 +45,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402
-from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
-from bots.app import App, open_app  # noqa: E402
-from bots.telegram import TelegramChannel, build_application  # noqa: E402
+from bots.bootstrap import Runtime, open_runtime  # noqa: E402
+from bots.telegram import TelegramChannel  # noqa: E402
 from lte_core.config import Secret, Settings, TelegramSettings  # noqa: E402
 from lte_core.domain import CircleKind  # noqa: E402
 from lte_core.services import circles, people  # noqa: E402
@@ -51,6 +68,8 @@ WORDS = (
     "grainothèque marché producteurs local covoiturage école crèche lavoir hameau chemin piéton "
     "éclairage solaire récupération eau pluie ruches verger cantine bio salle associative"
 ).split()
+NAMES = "Zoé Louis Inès Hugo Jade Noé Léa Malo Rose Yanis".split()
+PLACES = "Bourg Hameau-des-Prés Quartier-Nord La-Gare Les-Vignes".split()
 
 
 class Replies:
@@ -70,90 +89,94 @@ class Replies:
             future.set_result(None)
 
 
-class Pacer:
-    """Hands out send slots at a fixed rate (the gentle pace)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self.next = time.monotonic()
-
-    async def wait(self) -> None:
-        now = time.monotonic()
-        slot = max(self.next, now)
-        self.next = slot + self.interval
-        await asyncio.sleep(slot - now)
-
-
+@dataclass
 class Driver:
-    """Injects a resident's updates into the fake server and times the bot's answer."""
+    """Injects a resident's updates into the fake server and times the bot's answer; with
+    `pace`, each resident waits a jittered human pause before each update."""
 
-    def __init__(self, tg: FakeTelegram, replies: Replies, pacer: Pacer | None = None) -> None:
-        self.tg = tg
-        self.replies = replies
-        self.pacer = pacer
-        self.latencies: list[float] = []
-        self.updates = 0
+    tg: FakeTelegram
+    replies: Replies
+    pace: tuple[float, float] | None = None
+    seed: int = 0
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    _rngs: dict[int, random.Random] = field(default_factory=dict)
 
-    async def _timed(self, chat_id: int, inject: Callable[[], object]) -> float:
-        if self.pacer is not None:
-            await self.pacer.wait()
+    async def _timed(self, chat_id: int, inject: Callable[[], object]) -> None:
+        if self.pace is not None:
+            rng = self._rngs.get(chat_id)
+            if rng is None:  # the same pauses for the same resident, bot and echo alike
+                rng = self._rngs[chat_id] = random.Random(self.seed * 1_000_003 + chat_id)
+                await asyncio.sleep(rng.uniform(0, 2))
+            await asyncio.sleep(rng.uniform(*self.pace))
         future = self.replies.expect(chat_id)
         t0 = time.perf_counter()
         inject()
         await asyncio.wait_for(future, 60)
-        elapsed = time.perf_counter() - t0
-        self.latencies.append(elapsed)
+        self.latencies.append(time.perf_counter() - t0)
         self.updates += 1
-        return elapsed
 
-    async def send(self, uid: int, text: str) -> float:
-        return await self._timed(uid, lambda: self.tg.user_message(uid, text, language_code="en"))
+    async def send(self, uid: int, text: str) -> None:
+        await self._timed(uid, lambda: self.tg.user_message(uid, text, language_code="en"))
 
-    async def press(self, uid: int, message_id: int, data: str) -> float:
-        return await self._timed(
+    async def press(self, uid: int, message_id: int, data: str) -> None:
+        await self._timed(
             uid, lambda: self.tg.user_press(uid, message_id, data, language_code="en", strict=False)
         )
 
     def button(self, uid: int, label: str) -> tuple[int, str] | None:
-        for message in reversed(self.tg.messages_to(uid)):
-            for b in message.buttons:
-                if b["text"] == label:
-                    return message.message_id, b["callback_data"]
+        """The button with this label on the bot's last message."""
+        messages = self.tg.messages_to(uid)
+        for b in messages[-1].buttons if messages else []:
+            if b["text"] == label:
+                return messages[-1].message_id, b["callback_data"]
         return None
 
-
-async def express_a_need(driver: Driver, uid: int, text: str) -> list[str]:
-    """The whole conversation; returns the kinds of updates sent, for the echo bot's replay."""
-    kinds = ["msg", "msg"]
-    await driver.send(uid, "/besoin")
-    await driver.send(uid, text)
-    different = driver.button(uid, "Mine is different")
-    if different is not None:
-        await driver.press(uid, *different)
-        kinds.append("press")
-    for label in ("Food", "Skip", "Skip", "Send it"):
-        found = driver.button(uid, label)
+    async def press_label(self, uid: int, label: str) -> None:
+        found = self.button(uid, label)
         if found is None:
-            raise RuntimeError(f"resident {uid}: no button {label!r}: {driver.tg.texts_to(uid)[-2:]}")
-        await driver.press(uid, *found)
+            raise RuntimeError(f"resident {uid}: no button {label!r}: {self.tg.texts_to(uid)[-2:]}")
+        await self.press(uid, *found)
+
+
+async def conversation(driver: Driver, uid: int, rng: random.Random) -> list[str]:
+    """Onboarding then a need; returns the kinds of updates sent, for the echo bot's replay."""
+    kinds: list[str] = []
+
+    async def say(text: str) -> None:
+        await driver.send(uid, text)
+        kinds.append("msg")
+
+    async def press(label: str) -> None:
+        await driver.press_label(uid, label)
         kinds.append("press")
+
+    await say("/start")
+    await press("English")
+    await press("I agree")
+    await say(rng.choice(NAMES))
+    await say(rng.choice(PLACES))
+    await press("Done")
+    await say("/besoin " + " ".join(rng.sample(WORDS, 4)).capitalize())
+    if driver.button(uid, "Mine is different") is not None:
+        await press("Mine is different")
+    await press("Food")
+    await press("Skip")  # the place
+    if driver.button(uid, "Send it") is None:
+        await press("Skip")  # the photo
+    await press("Send it")
     if "Your need is recorded as B-" not in driver.tg.last_message(uid).text:
         raise RuntimeError(f"resident {uid}: no need recorded: {driver.tg.texts_to(uid)[-2:]}")
     return kinds
 
 
-async def replay(driver: Driver, uid: int, kinds: list[str], text: str) -> None:
+async def replay(driver: Driver, uid: int, kinds: list[str]) -> None:
     """The same updates, for the echo bot: messages, and presses on its last message."""
     for i, kind in enumerate(kinds):
         if kind == "msg":
-            await driver.send(uid, text if i else "/besoin")
+            await driver.send(uid, "/start" if i == 0 else "Un besoin")
         else:
-            last = driver.tg.last_message(uid)
-            await driver.press(uid, last.message_id, f"e.{i}")
-
-
-def need_text(rng: random.Random) -> str:
-    return " ".join(rng.sample(WORDS, 4)).capitalize()
+            await driver.press(uid, driver.tg.last_message(uid).message_id, f"e.{i}")
 
 
 def settings_for(tg: FakeTelegram, db_path: Path, rate: float = 30.0) -> Settings:
@@ -161,66 +184,80 @@ def settings_for(tg: FakeTelegram, db_path: Path, rate: float = 30.0) -> Setting
     return Settings(db_path=str(db_path), admins=frozenset({f"telegram:{NOYAU}"}), telegram=telegram)
 
 
-async def onboard(app: App, uids: list[int]) -> None:
-    """Residents who already went through onboarding (language, consent), in one transaction."""
-    now = app.clock.now()
-    async with UnitOfWork(app.db) as uow:
-        for uid in uids:
-            who = await people.identify(uow, "telegram", str(uid), now=now, locale_hint="en")
-            await people.give_consent(uow, who.person.id, now)
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+@dataclass
+class Run:
+    updates: int
+    seconds: float
+    kinds: list[list[str]]
+    paced_kinds: list[list[str]]
+    paced: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+
+PACE = (1.0, 2.0)
+WARM_UP = 9_999  # the resident who goes first, untimed
+
+
 # (a) the bot ---------------------------------------------------------------------------------------
 
 
-async def bench_bot(
-    workdir: Path, residents: int, gentle: float, rng: random.Random
-) -> tuple[int, float, list[list[str]], list[list[str]], list[float]]:
+async def bench_bot(workdir: Path, size: int, seed: int, rtt: float) -> Run:
+    rng = random.Random(seed)
     async with FakeTelegram(token=TOKEN) as tg:
-        app = await open_app(settings_for(tg, workdir / "bot.sqlite3"))
-        uids = [10_000 + i for i in range(residents)]
-        gentle_uids = [20_000 + i for i in range(max(residents // 4, 20))]
-        await onboard(app, uids + gentle_uids)
+        tg.latency = rtt
+        app = await open_runtime(settings_for(tg, workdir / f"bot-{size}.sqlite3"))
         replies = Replies()
         channel = TelegramChannel(app)
         channel.on_handled = replies.done
         await channel.start()
         try:
+            # One resident first, untimed: catalogs, compiled queries and imports are warm.
+            await conversation(Driver(tg, replies), WARM_UP, random.Random(seed))
             driver = Driver(tg, replies)
-            texts = [need_text(rng) for _ in uids]
+            uids = [10_000 + i for i in range(size)]
+            rngs = [random.Random(rng.random()) for _ in uids]
             t0 = time.perf_counter()
             kinds = await asyncio.gather(
-                *(express_a_need(driver, u, t) for u, t in zip(uids, texts, strict=True))
+                *(conversation(driver, u, r) for u, r in zip(uids, rngs, strict=True))
             )
             elapsed = time.perf_counter() - t0
-            async with UnitOfWork(app.db) as uow, uow.db.conn.execute("SELECT count(*) FROM needs") as cur:
-                row = await cur.fetchone()
-            assert row is not None and row[0] == residents, row
+            await check_needs(app, 1 + size)
 
-            paced = Driver(tg, replies, Pacer(gentle))
-            gentle_kinds = await asyncio.gather(
-                *(express_a_need(paced, u, need_text(rng)) for u in gentle_uids)
+            paced = Driver(tg, replies, PACE, seed)
+            uids = [20_000 + i for i in range(size)]
+            rngs = [random.Random(rng.random()) for _ in uids]
+            paced_kinds = await asyncio.gather(
+                *(conversation(paced, u, r) for u, r in zip(uids, rngs, strict=True))
             )
+            await check_needs(app, 1 + 2 * size)
         finally:
             await channel.stop()
             await app.close()
-    return driver.updates, elapsed, list(kinds), list(gentle_kinds), paced.latencies
+    return Run(driver.updates, elapsed, list(kinds), list(paced_kinds), paced.latencies)
 
 
-# (b) the echo bot ----------------------------------------------------------------------------------
+async def check_needs(app: Runtime, count: int) -> None:
+    async with UnitOfWork(app.db) as uow, uow.db.conn.execute("SELECT count(*) FROM needs") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == count, (row, count)
 
 
-async def bench_echo(
-    kinds: list[list[str]], gentle_kinds: list[list[str]], gentle: float
-) -> tuple[int, float, list[float]]:
+# (b) the echo bot, with ptb's defaults ----------------------------------------------------------------
+
+
+async def bench_echo(bot: Run, seed: int, rtt: float) -> Run:
     async with FakeTelegram(token=TOKEN) as tg:
+        tg.latency = rtt
         replies = Replies()
-        application = build_application(TelegramSettings(Secret(TOKEN), base_url=tg.base_url))
+        application = ApplicationBuilder().token(TOKEN).base_url(tg.base_url).build()
 
         async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message = update.message
@@ -250,27 +287,26 @@ async def bench_echo(
             poll_interval=0, timeout=timedelta(seconds=10), allowed_updates=["message", "callback_query"]
         )
         try:
+            await replay(Driver(tg, replies), WARM_UP, bot.kinds[0])
             driver = Driver(tg, replies)
             t0 = time.perf_counter()
-            await asyncio.gather(*(replay(driver, 10_000 + i, k, "Un besoin") for i, k in enumerate(kinds)))
+            await asyncio.gather(*(replay(driver, 10_000 + i, k) for i, k in enumerate(bot.kinds)))
             elapsed = time.perf_counter() - t0
-            paced = Driver(tg, replies, Pacer(gentle))
-            await asyncio.gather(
-                *(replay(paced, 20_000 + i, k, "Un besoin") for i, k in enumerate(gentle_kinds))
-            )
+            paced = Driver(tg, replies, PACE, seed)
+            await asyncio.gather(*(replay(paced, 20_000 + i, k) for i, k in enumerate(bot.paced_kinds)))
         finally:
             await application.updater.stop()
             await application.stop()
             await application.shutdown()
-    return driver.updates, elapsed, paced.latencies
+    return Run(driver.updates, elapsed, bot.kinds, bot.paced_kinds, paced.latencies)
 
 
-# (c) the broadcast ---------------------------------------------------------------------------------
+# (d) the broadcast ---------------------------------------------------------------------------------
 
 
 async def bench_broadcast(workdir: Path, recipients: int, rate: float) -> tuple[float, int, float]:
     async with FakeTelegram(token=TOKEN) as tg:
-        app = await open_app(settings_for(tg, workdir / "broadcast.sqlite3", rate))
+        app = await open_runtime(settings_for(tg, workdir / "broadcast.sqlite3", rate))
         now = app.clock.now()
         async with UnitOfWork(app.db) as uow:
             noyau = await people.identify(uow, "telegram", str(NOYAU), now=now, admins=app.settings.admins)
@@ -316,62 +352,56 @@ async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--residents", type=int, default=200)
-    parser.add_argument("--gentle", type=float, default=20.0, help="updates/s for the latency figures")
-    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--sizes", default="40,150", help="crowd sizes, comma-separated")
+    parser.add_argument("--recipients", type=int, default=300, help="broadcast size (0: no broadcast)")
     parser.add_argument("--rate", type=float, default=30.0, help="the broadcast's limit R (messages/s)")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--rtt", type=float, default=0.0, help="simulated round trip per call (s)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    rng = random.Random(args.seed)
+    figures: dict[str, object] = {"bench": "telegram_throughput", "onboarding": "included", "rtt_s": args.rtt}
+    started = time.perf_counter()
 
     with tempfile.TemporaryDirectory(prefix="lte-bench-") as tmp:
         workdir = Path(tmp)
-        updates, bot_s, kinds, gentle_kinds, bot_lat = await bench_bot(
-            workdir, args.residents, args.gentle, rng
-        )
-        bot_rate = updates / bot_s
-        print(f"bot:  {args.residents} residents (onboarded beforehand), {updates} updates in {bot_s:.2f}s "
-              f"= {bot_rate:.0f} updates/s")  # fmt: skip
-        echo_updates, echo_s, echo_lat = await bench_echo(kinds, gentle_kinds, args.gentle)
-        assert echo_updates == updates, (echo_updates, updates)
-        echo_rate = echo_updates / echo_s
-        print(f"echo: {echo_updates} updates in {echo_s:.2f}s = {echo_rate:.0f} updates/s")
-        ratio = bot_rate / echo_rate
-        p50, p99 = percentile(bot_lat, 0.5) * 1000, percentile(bot_lat, 0.99) * 1000
-        print(f"ratio bot/echo: {ratio:.2f}")
-        print(
-            f"latency at {args.gentle:g} updates/s ({len(bot_lat)} replies): bot p50 {p50:.1f} ms, "
-            f"p99 {p99:.1f} ms; echo p50 {percentile(echo_lat, 0.5) * 1000:.1f} ms, "
-            f"p99 {percentile(echo_lat, 0.99) * 1000:.1f} ms"
-        )
-        achieved, throttled, seconds = await bench_broadcast(workdir, args.recipients, args.rate)
-        print(
-            f"broadcast: {args.recipients} recipients in {seconds:.1f}s = {achieved:.1f} msg/s "
-            f"for a limit of {args.rate:g}/s ({achieved / args.rate:.2f}), {throttled} answered 429"
-        )
-    print(
-        json.dumps(
-            {
-                "bench": "telegram_throughput",
-                "updates": updates,
-                "bot_updates_per_s": round(bot_rate, 1),
-                "echo_updates_per_s": round(echo_rate, 1),
-                "ratio": round(ratio, 3),
-                "p50_ms": round(p50, 2),
-                "p99_ms": round(p99, 2),
-                "echo_p50_ms": round(percentile(echo_lat, 0.5) * 1000, 2),
-                "echo_p99_ms": round(percentile(echo_lat, 0.99) * 1000, 2),
-                "residents": args.residents,
-                "onboarding": "before",
+        for size in (int(s) for s in args.sizes.split(",")):
+            bot = await bench_bot(workdir, size, args.seed, args.rtt)
+            echo = await bench_echo(bot, args.seed, args.rtt)
+            assert echo.updates == bot.updates, (echo.updates, bot.updates)
+            ratio = bot.rate / echo.rate
+            p50, p99 = percentile(bot.paced, 0.5) * 1000, percentile(bot.paced, 0.99) * 1000
+            e50, e99 = percentile(echo.paced, 0.5) * 1000, percentile(echo.paced, 0.99) * 1000
+            print(
+                f"{size} residents, {bot.updates} updates: bot {bot.rate:.0f} updates/s "
+                f"({bot.seconds:.2f}s), echo {echo.rate:.0f} updates/s ({echo.seconds:.2f}s), "
+                f"ratio {ratio:.2f}; paced ({len(bot.paced)} replies): bot p50 {p50:.1f} ms "
+                f"p99 {p99:.1f} ms, echo p50 {e50:.1f} ms p99 {e99:.1f} ms"
+            )
+            figures |= {
+                f"updates_{size}": bot.updates,
+                f"bot_updates_per_s_{size}": round(bot.rate, 1),
+                f"echo_updates_per_s_{size}": round(echo.rate, 1),
+                f"ratio_{size}": round(ratio, 3),
+                f"paced_p50_ms_{size}": round(p50, 2),
+                f"paced_p99_ms_{size}": round(p99, 2),
+                f"echo_paced_p50_ms_{size}": round(e50, 2),
+                f"echo_paced_p99_ms_{size}": round(e99, 2),
+            }
+        if args.recipients:
+            achieved, throttled, seconds = await bench_broadcast(workdir, args.recipients, args.rate)
+            print(
+                f"broadcast: {args.recipients} recipients in {seconds:.1f}s = {achieved:.1f} msg/s "
+                f"for a limit of {args.rate:g}/s ({achieved / args.rate:.2f}), {throttled} answered 429"
+            )
+            figures |= {
                 "broadcast_recipients": args.recipients,
                 "broadcast_rate_limit": args.rate,
                 "broadcast_rate": round(achieved, 2),
                 "broadcast_ratio": round(achieved / args.rate, 3),
                 "throttled_429": throttled,
             }
-        )
-    )
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
 """Dialog replies as Telegram messages (pure): HTML cut under the length limits, choices as buttons.
 
+`plan` is the one place that knows every kind of reply: direct replies and outbox messages both
+go through it, so a new kind is one branch there (and `sender.send_part` if it needs a new Bot API
+method). A photo or document caption longer than Telegram allows follows it as messages; a poll
+that Telegram cannot show natively (too few, too many or too long options) is sent as its
+fallback reply.
+
 The reply text is already Telegram-safe HTML (the dialogs escape every piece of user text and use
 only <b>, <i>, <code>, <a href>), so it is sent as it is. A text longer than a message is cut at
 line boundaries, tags closed at the end of a part and opened again at the start of the next; the
@@ -11,11 +17,13 @@ import html
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import PollLimit
 
-from dialogs.contract import ImageReply, Option, Outgoing
+from dialogs.contract import FileReply, ImageReply, Option, Outgoing, PollReply, Reply
 
 log = logging.getLogger(__name__)
 
@@ -23,30 +31,79 @@ MAX_TEXT = 4096  # characters of a message after entity parsing
 MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 SHORT_LABEL = 18  # two buttons this short share a row
+# Native polls, as ptb 22 documents the Bot API: up to 12 options (Bot API 9.1) of 1-100
+# characters, a question of 1-300. Bot API 10 allows a single option, but a poll of one option
+# asks nothing: below two, the fallback goes instead.
+MAX_QUESTION = int(PollLimit.MAX_QUESTION_LENGTH)
+MAX_OPTION = int(PollLimit.MAX_OPTION_LENGTH)
+MIN_OPTIONS, MAX_OPTIONS = 2, int(PollLimit.MAX_OPTION_NUMBER)
 
 _TOKEN = re.compile(r"<[^>]*>|&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z]+);|[^<&]+|&")
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
 
 
 @dataclass(frozen=True)
+class NativePoll:
+    """A Telegram poll; `ref` is the dialogs' reference the votes are tied to."""
+
+    ref: str
+    question: str
+    options: tuple[str, ...]
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
 class Part:
-    """One Telegram message: HTML text (or a photo and its caption) and the buttons under it."""
+    """One Telegram message: HTML text, or a photo or a document (`text` is then its caption), or
+    a poll; the buttons go under it."""
 
     text: str
     keyboard: InlineKeyboardMarkup | None = None
     photo: bytes | None = None
     filename: str = "image.png"
+    document: bytes | None = None
+    mime: str = "application/octet-stream"
+    poll: NativePoll | None = None
+
+    @property
+    def is_text(self) -> bool:
+        """A plain text message: the only kind an edit can replace a pressed question with."""
+        return self.photo is None and self.document is None and self.poll is None
 
 
 def plan(reply: Outgoing) -> list[Part]:
     """The messages that show one reply, in order."""
-    if isinstance(reply, ImageReply):
-        caption = str(reply.caption)
-        if plain_length(caption) <= MAX_CAPTION:
-            return [Part(caption, photo=reply.data, filename=reply.filename)]
-        # Too long for a caption: the image alone, then the text as messages.
-        return [Part("", photo=reply.data, filename=reply.filename), *_text_parts(caption, None)]
-    return _text_parts(str(reply.text), keyboard(reply.options))
+    match reply:
+        case Reply():
+            return _text_parts(str(reply.text), keyboard(reply.options))
+        case ImageReply():
+            return _captioned(Part("", photo=reply.data, filename=reply.filename), str(reply.caption))
+        case FileReply():
+            document = Part("", document=reply.data, filename=reply.filename, mime=reply.mime)
+            return _captioned(document, str(reply.caption))
+        case PollReply():
+            poll = native_poll(reply)
+            return plan(reply.fallback) if poll is None else [Part("", poll=poll)]
+        case _:
+            assert_never(reply)
+
+
+def _captioned(media: Part, caption: str) -> list[Part]:
+    if plain_length(caption) <= MAX_CAPTION:
+        return [replace(media, text=caption)]
+    # Too long for a caption: the file alone, then the text as messages.
+    return [media, *_text_parts(caption, None)]
+
+
+def native_poll(reply: PollReply) -> NativePoll | None:
+    """The poll as Telegram can show it, or None when it cannot (then the fallback is sent)."""
+    question = reply.question.strip()
+    options = tuple(" ".join(o.split()) for o in reply.options)
+    if not 1 <= _units(question) <= MAX_QUESTION or not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        return None
+    if any(not 1 <= _units(o) <= MAX_OPTION for o in options) or len(set(options)) < len(options):
+        return None  # Telegram refuses empty, too long and repeated options
+    return NativePoll(reply.ref, question, options, reply.multiple)
 
 
 def _text_parts(text: str, markup: InlineKeyboardMarkup | None) -> list[Part]:

@@ -4,6 +4,7 @@ what the dispatcher does about them (wait, give up on a recipient, give up on a 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import warnings
 from collections import deque
@@ -18,6 +19,7 @@ from lte_core.store import OutboxMessage
 
 from .render import Part, plan
 
+log = logging.getLogger(__name__)
 # A 429 for one chat pauses that chat; 429s for several chats in a short time mean the bot's own
 # limit was hit, so the whole channel waits.
 FLOOD_WINDOW = 2.0
@@ -25,15 +27,37 @@ FLOOD_WINDOW = 2.0
 _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "user not found")
 
 
-async def send_part(bot: Bot, chat_id: int, part: Part) -> Message:
+async def send_part(bot: Bot, engine: Engine, chat_id: int, part: Part) -> Message:
+    """Send one part; a poll sent natively is remembered, so that its votes find their poll."""
+    caption = part.text or None
+    mode = ParseMode.HTML if part.text else None
     if part.photo is not None:
+        photo = InputFile(part.photo, filename=part.filename)
         return await bot.send_photo(
+            chat_id, photo, caption=caption, parse_mode=mode, reply_markup=part.keyboard
+        )
+    if part.document is not None:
+        document = InputFile(part.document, filename=part.filename)
+        document.mimetype = part.mime  # the dialogs know it; ptb would guess it from the name
+        return await bot.send_document(
+            chat_id, document, caption=caption, parse_mode=mode, reply_markup=part.keyboard
+        )
+    if part.poll is not None:
+        poll = part.poll
+        message = await bot.send_poll(
             chat_id,
-            InputFile(part.photo, filename=part.filename),
-            caption=part.text or None,
-            parse_mode=ParseMode.HTML if part.text else None,
+            poll.question,
+            poll.options,
+            is_anonymous=False,
+            allows_multiple_answers=poll.multiple,
             reply_markup=part.keyboard,
         )
+        if message.poll is not None:
+            try:
+                await engine.remember_poll("telegram", message.poll.id, poll.ref)
+            except Exception:  # the poll is out: sending it again would show it twice
+                log.exception("telegram: poll %s sent but not recorded; its votes will be ignored", poll.ref)
+        return message
     return await bot.send_message(chat_id, part.text, parse_mode=ParseMode.HTML, reply_markup=part.keyboard)
 
 
@@ -68,7 +92,7 @@ class TelegramSender:
             raise Undeliverable(f"cannot render {msg.kind}: {type(exc).__name__}: {exc}") from None
         try:
             for part in parts:
-                await send_part(self.bot, chat_id, part)
+                await send_part(self.bot, self.engine, chat_id, part)
         except RetryAfter as exc:
             raise RetryLater(retry_seconds(exc), whole_channel=self._flooded(msg.external_id)) from None
         except Forbidden as exc:

@@ -16,7 +16,9 @@ are accepted too.
 
 The server validates what a bot can get wrong the way Telegram does (HTML entity parsing, text
 and callback_data limits, "message is not modified", unknown callback queries) and offers fault
-injection (``fail_next``, ``block``, ``rate_limit``). Everything runs in the test's event loop;
+injection (``fail_next``, ``block``, ``rate_limit``). The bot's polls (``sendPoll``) can be voted
+on with ``user_poll_answer``, which delivers a ``poll_answer`` update as Telegram does for a poll
+that is not anonymous. Everything runs in the test's event loop;
 bookkeeping is O(1) per request so that it can serve throughput benchmarks.
 """
 
@@ -52,6 +54,11 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
+# sendPoll, as of Bot API 10 (what python-telegram-bot 22.8 documents): 1-300 characters of
+# question, 1 to 12 options of 1-100 characters each. The wording of the errors is tdlib's.
+MAX_POLL_QUESTION_LENGTH = 300
+MAX_POLL_OPTIONS = 12
+MAX_POLL_OPTION_LENGTH = 100
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -535,6 +542,9 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
         self.strict_entities = strict_entities
+        # Seconds every call but getUpdates waits before it is answered: a network round trip to
+        # Telegram, for measurements where the order of calls matters (0 in tests).
+        self.latency = 0.0
         self.host = "127.0.0.1"
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -548,6 +558,7 @@ class FakeTelegram:
 
         self._message_ids: defaultdict[ChatId, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._callback_ids = itertools.count(4_000_000_000_000_000_000)
+        self._poll_ids = itertools.count(5_300_000_000_000_000_001)
         self._file_ids = itertools.count(1)
         self._cond = asyncio.Condition()
         self._parked = 0  # getUpdates requests currently waiting for updates
@@ -567,6 +578,7 @@ class FakeTelegram:
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
             "senddocument": self._send_document,
+            "sendpoll": self._send_poll,
             "sendmediagroup": self._send_media_group,
             "sendchataction": self._true,
             "copymessage": self._copy_message,
@@ -631,12 +643,14 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.menu_buttons: dict[ChatId | None, JSONDict] = {}
         self.files: dict[str, StoredFile] = {}
+        self.polls: dict[str, JSONDict] = {}  # poll id → the Poll object, votes counted
         self.unknown_methods: list[str] = []
         self.throttled = 0
         self.get_updates_calls = 0
         self._chats: dict[ChatId, dict[int, ChatMessage]] = {}
         self._chat_info: dict[ChatId, JSONDict] = {}
         self._pending_callbacks: dict[str, JSONDict] = {}
+        self._poll_votes: dict[str, dict[int, list[int]]] = {}
         self._faults: list[_Fault] = []
         self._blocked: set[ChatId] = set()
         self._rate: _RateLimit | None = None
@@ -763,6 +777,45 @@ class FakeTelegram:
         self._pending_callbacks[query_id] = query
         self._push_update("callback_query", query)
         return query_id
+
+    def user_poll_answer(
+        self,
+        user_id: int,
+        poll_id: str,
+        option_ids: Iterable[int],
+        *,
+        first_name: str = "Alice",
+        language_code: str | None = "fr",
+    ) -> JSONDict:
+        """Inject a poll_answer: a person votes on (or, with no options, withdraws their vote
+        from) a poll the bot sent. Telegram only tells a bot of votes on polls that are not
+        anonymous and still open; one option only unless the poll allows several."""
+        poll = self.polls.get(poll_id)
+        if poll is None:
+            raise AssertionError(f"no poll {poll_id!r} was sent by the bot")
+        if poll["is_anonymous"] or poll["is_closed"]:
+            raise AssertionError(f"poll {poll_id} is anonymous or closed: no poll_answer is sent")
+        chosen = list(option_ids)
+        options = poll["options"]
+        if len(set(chosen)) != len(chosen) or not all(0 <= i < len(options) for i in chosen):
+            raise AssertionError(f"poll {poll_id} has no such options {chosen!r}")
+        if len(chosen) > 1 and not poll["allows_multiple_answers"]:
+            raise AssertionError(f"poll {poll_id} allows one answer only")
+        votes = self._poll_votes.setdefault(poll_id, {})
+        for i in votes.pop(user_id, []):
+            options[i]["voter_count"] -= 1
+        if chosen:
+            votes[user_id] = chosen
+            for i in chosen:
+                options[i]["voter_count"] += 1
+        poll["total_voter_count"] = len(votes)
+        answer = {
+            "poll_id": poll_id,
+            "user": self._user_json(user_id, first_name, language_code),
+            "option_ids": chosen,
+            "option_persistent_ids": [options[i]["persistent_id"] for i in chosen],
+        }
+        return self._push_update("poll_answer", answer)
 
     def inject_update(self, kind: str, payload: JSONDict) -> JSONDict:
         """Inject any other update type verbatim (``kind`` is e.g. "my_chat_member")."""
@@ -959,6 +1012,8 @@ class FakeTelegram:
             return await self._get_updates(key, params)
 
         call = Call(method=method, params=params, time=time.monotonic(), files=files)
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         try:
             self._check_faults(key, call.chat_id)
             handler = self._handlers.get(key)
@@ -1179,7 +1234,7 @@ class FakeTelegram:
                 message["entities"] = record.entities
         else:
             message.update(record.extra)
-            if record.text:
+            if record.text and record.kind != "poll":  # a poll's text is its question
                 message["caption"] = record.text
                 if record.entities:
                     message["caption_entities"] = record.entities
@@ -1408,6 +1463,50 @@ class FakeTelegram:
             file=stored, extra={"document": document},
         )  # fmt: skip
         return self._message_json(record), plain
+
+    def _send_poll(self, params: JSONDict, files: dict[str, StoredFile]) -> tuple[JSONDict, str]:
+        chat_id = self._target_chat(params)
+        question = str(params.get("question") or "").strip()
+        if not question:
+            raise _bad("poll question must be non-empty")
+        if _u16len(question) > MAX_POLL_QUESTION_LENGTH:
+            raise _bad(f"poll question length must not exceed {MAX_POLL_QUESTION_LENGTH}")
+        raw = params.get("options")
+        if not isinstance(raw, list):
+            raise _bad("can't parse options JSON object")
+        if not raw:
+            raise _bad("poll must have at least one answer option")
+        if len(raw) > MAX_POLL_OPTIONS:
+            raise _bad(f"poll can't have more than {MAX_POLL_OPTIONS} options")
+        texts = [str(o.get("text", "") if isinstance(o, dict) else o).strip() for o in raw]
+        if not all(texts):
+            raise _bad("poll options must be non-empty")
+        if any(_u16len(t) > MAX_POLL_OPTION_LENGTH for t in texts):
+            raise _bad(f"poll options length must not exceed {MAX_POLL_OPTION_LENGTH}")
+        kind = str(params.get("type") or "regular")
+        if kind not in ("regular", "quiz"):
+            raise _bad("poll type is invalid")
+        markup = self._check_markup(params.get("reply_markup"))
+        poll_id = str(next(self._poll_ids))
+        poll: JSONDict = {
+            "id": poll_id,
+            "question": question,
+            "options": [
+                {"text": t, "voter_count": 0, "persistent_id": f"{poll_id}.{i}"} for i, t in enumerate(texts)
+            ],
+            "total_voter_count": 0,
+            "is_closed": bool(params.get("is_closed", False)),
+            "is_anonymous": bool(params.get("is_anonymous", True)),
+            "type": kind,
+            "allows_multiple_answers": bool(params.get("allows_multiple_answers", False)),
+            "allows_revoting": bool(params.get("allows_revoting", kind == "regular")),
+            "members_only": False,
+        }
+        self.polls[poll_id] = poll
+        record = self._new_bot_message(
+            chat_id, "poll", params, question, [], markup, "question", extra={"poll": poll}
+        )
+        return self._message_json(record), question
 
     def _send_media_group(self, params: JSONDict, files: dict[str, StoredFile]) -> list[JSONDict]:
         chat_id = self._target_chat(params)

@@ -11,7 +11,7 @@ _REPO_ROOT = str(Path(__file__).resolve().parents[3])
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
-from bots.app import App, open_app  # noqa: E402
+from bots.bootstrap import Runtime, open_runtime  # noqa: E402
 from bots.telegram import TelegramChannel  # noqa: E402
 from lte_core.config import Secret, Settings, TelegramSettings  # noqa: E402
 from lte_core.store import UnitOfWork  # noqa: E402
@@ -30,7 +30,7 @@ class Bot:
     tg: FakeTelegram
     db_path: Path
     rate: float = 30.0
-    app: App | None = None
+    app: Runtime | None = None
     channel: TelegramChannel | None = None
     injected: int = 0  # updates given to the current channel
 
@@ -40,7 +40,7 @@ class Bot:
         return Settings(db_path=str(self.db_path), admins=frozenset({f"telegram:{NOYAU}"}), telegram=telegram)
 
     async def open(self, *, start: bool = True) -> TelegramChannel:
-        self.app = await open_app(self.settings)
+        self.app = await open_runtime(self.settings)
         self.channel = TelegramChannel(self.app, poll_timeout=2)
         self.injected = 0
         if start:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import html
+import re
 import struct
 import sys
 import zlib
@@ -29,6 +30,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    PollAnswerHandler,
     filters,
 )
 
@@ -387,6 +389,89 @@ async def test_user_photo_download_and_location(
     tg.user_location(ALICE, 48.8566, 2.3522)
     await tg.wait_sent("sendMessage", chat_id=ALICE, count=2)
     assert tg.texts_to(ALICE)[-1] == "Position 48.8566,2.3522"
+
+
+async def test_send_poll_and_votes(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    votes: list[tuple[str, tuple[int, ...], int]] = []
+    third = asyncio.Event()
+
+    async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        answer = update.poll_answer
+        assert answer is not None and answer.user is not None
+        votes.append((answer.poll_id, answer.option_ids, answer.user.id))
+        if len(votes) == 3:
+            third.set()
+
+    app.add_handler(PollAnswerHandler(on_vote))
+    message = await app.bot.send_poll(
+        ALICE,
+        "Quel jour ?",
+        ["Samedi", "Dimanche", "Les deux"],
+        is_anonymous=False,
+        allows_multiple_answers=True,
+    )
+    assert message.poll is not None and [o.text for o in message.poll.options] == [
+        "Samedi",
+        "Dimanche",
+        "Les deux",
+    ]
+    assert message.poll.is_anonymous is False and message.poll.allows_multiple_answers is True
+    (shown,) = tg.messages_to(ALICE)
+    assert (shown.kind, shown.text) == ("poll", "Quel jour ?")
+    poll_id = message.poll.id
+    tg.user_poll_answer(ALICE, poll_id, [0, 2])
+    tg.user_poll_answer(ALICE + 1, poll_id, [2])
+    tg.user_poll_answer(ALICE, poll_id, [])  # withdrawn
+    await asyncio.wait_for(third.wait(), 5)
+    assert votes == [(poll_id, (0, 2), ALICE), (poll_id, (2,), ALICE + 1), (poll_id, (), ALICE)]
+    assert [o["voter_count"] for o in tg.polls[poll_id]["options"]] == [0, 0, 1]
+    assert tg.polls[poll_id]["total_voter_count"] == 1
+    # Only what Telegram would send: votes on the bot's own polls, open and not anonymous.
+    with pytest.raises(AssertionError, match="one answer only"):
+        single = await app.bot.send_poll(ALICE, "Oui ?", ["Oui", "Non"], is_anonymous=False)
+        assert single.poll is not None
+        tg.user_poll_answer(ALICE, single.poll.id, [0, 1])
+    anonymous = await app.bot.send_poll(ALICE, "Anonyme ?", ["Oui", "Non"])
+    assert anonymous.poll is not None
+    with pytest.raises(AssertionError, match="anonymous"):
+        tg.user_poll_answer(ALICE, anonymous.poll.id, [0])
+    with pytest.raises(AssertionError, match="no such options"):
+        tg.user_poll_answer(ALICE, poll_id, [3])
+    with pytest.raises(AssertionError, match="no poll"):
+        tg.user_poll_answer(ALICE, "123", [0])
+
+
+@pytest.mark.parametrize(
+    ("question", "options", "error"),
+    [
+        ("", ["a", "b"], "poll question must be non-empty"),
+        ("?" * 301, ["a", "b"], "poll question length must not exceed 300"),
+        ("?", [], "poll must have at least one answer option"),
+        ("?", [str(i) for i in range(13)], "poll can't have more than 12 options"),
+        ("?", ["a", " "], "poll options must be non-empty"),
+        ("?", ["a", "b" * 101], "poll options length must not exceed 100"),
+    ],
+)
+async def test_send_poll_limits(
+    tg: FakeTelegram,
+    app: Application[Any, Any, Any, Any, Any, Any],
+    question: str,
+    options: list[str],
+    error: str,
+) -> None:
+    with pytest.raises(BadRequest, match="(?i)" + re.escape(error)):
+        await app.bot.send_poll(ALICE, question, options)
+    assert tg.polls == {} and tg.messages_to(ALICE) == []
+    # The limits themselves pass.
+    await app.bot.send_poll(ALICE, "?" * 300, [chr(97 + i) * 100 for i in range(12)])
+
+
+async def test_simulated_round_trip(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    tg.latency = 0.2
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    await app.bot.send_message(ALICE, "lent")
+    assert loop.time() - t0 >= 0.2
 
 
 async def test_group_message(tg: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]) -> None:

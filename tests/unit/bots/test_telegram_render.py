@@ -18,9 +18,21 @@ from telegram.error import BadRequest, RetryAfter
 
 from bots.telegram import api_urls
 from bots.telegram.parse import CAPABILITIES, event_of, incoming
-from bots.telegram.render import MAX_TEXT, keyboard, plain_length, plan, split_html
+from bots.telegram.render import MAX_CAPTION, MAX_TEXT, NativePoll, keyboard, plain_length, plan, split_html
 from bots.telegram.sender import TelegramSender, is_gone, retry_seconds
-from dialogs.contract import Command, ImageReply, Option, Photo, Reply, Text, Unreadable
+from dialogs.contract import (
+    OUTGOING_KINDS,
+    Command,
+    FileReply,
+    ImageReply,
+    Option,
+    Outgoing,
+    Photo,
+    PollReply,
+    Reply,
+    Text,
+    Unreadable,
+)
 from dialogs.contract import Location as Where
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
@@ -143,6 +155,70 @@ def test_empty_text_with_buttons_still_shows_them() -> None:
     (part,) = plan(Reply(Markup(" "), (Option("t.1", "OK"),)))
     assert part.text == "…" and part.keyboard is not None
     assert plan(Reply(Markup(""))) == []
+
+
+FALLBACK = Reply(Markup("Quel jour ?"), (Option("p.0", "Samedi"), Option("p.1", "Dimanche")))
+SAMPLES: list[Outgoing] = [
+    Reply(Markup("<b>B-1</b>"), (Option("t.1", "OK"),)),
+    ImageReply(b"png", Markup("Affiche")),
+    FileReply(b"BEGIN:VCALENDAR", "mission.ics", "text/calendar", Markup("<i>Agenda</i>")),
+    PollReply("poll:1", "Quel jour ?", ("Samedi", "Dimanche"), FALLBACK, multiple=True),
+]
+
+
+def test_every_kind_of_reply_is_rendered() -> None:
+    assert {type(r) for r in SAMPLES} == set(OUTGOING_KINDS)
+    for reply in SAMPLES:
+        parts = plan(reply)
+        assert parts, reply
+        for part in parts:
+            if part.text:
+                parse_html(part.text)
+
+
+def test_a_document_and_its_caption() -> None:
+    (part,) = plan(FileReply(b"{}", "mesdonnees.json", "application/json", Markup("<b>Vos</b> données")))
+    assert (part.document, part.filename, part.mime, part.text) == (
+        b"{}",
+        "mesdonnees.json",
+        "application/json",
+        "<b>Vos</b> données",
+    )
+    assert not part.is_text and part.photo is None
+    caption = Markup("\n").join([Markup("<i>ligne</i> ") + "x" * 50] * 30)
+    assert plain_length(str(caption)) > MAX_CAPTION
+    document, *texts = plan(FileReply(b"{}", "a.json", caption=caption))
+    assert document.document == b"{}" and document.text == ""
+    assert texts and all(t.is_text for t in texts)
+    assert parts_ok([t.text for t in texts]).replace("\n", "") == parse_html(str(caption))[0].replace(
+        "\n", ""
+    )
+
+
+def test_a_poll_is_native_within_telegram_limits() -> None:
+    (part,) = plan(PollReply("poll:1", " Quel jour ? ", ("Samedi", " Dimanche  matin "), FALLBACK, True))
+    assert part.poll == NativePoll("poll:1", "Quel jour ?", ("Samedi", "Dimanche matin"), True)
+    assert not part.is_text
+    twelve = tuple(f"Option {i}" for i in range(12))
+    assert plan(PollReply("p", "?" * 300, twelve, FALLBACK))[0].poll is not None
+    assert plan(PollReply("p", "?", ("a", "é" * 100), FALLBACK))[0].poll is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "options"),
+    [
+        ("Quel jour ?", ("Samedi",)),
+        ("Quel jour ?", ()),
+        ("Quel jour ?", tuple(f"Jour {i}" for i in range(13))),
+        ("Quel jour ?", ("Samedi", "x" * 101)),
+        ("Quel jour ?", ("Samedi", "😀" * 51)),  # 102 UTF-16 units
+        ("Quel jour ?", ("Samedi", " ")),
+        ("?" * 301, ("Samedi", "Dimanche")),
+        ("  ", ("Samedi", "Dimanche")),
+    ],
+)
+def test_a_poll_telegram_cannot_show_is_its_fallback(question: str, options: tuple[str, ...]) -> None:
+    assert plan(PollReply("poll:1", question, options, FALLBACK)) == plan(FALLBACK)
 
 
 # Messages in -----------------------------------------------------------------------------------------------
