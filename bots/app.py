@@ -16,8 +16,6 @@ __all__ = ["Channel", "Runtime", "configured_channels", "open_runtime", "serve"]
 log = logging.getLogger(__name__)
 
 # Older names, still used by tests/e2e/telegram/harness.py and bench/telegram_throughput.py.
-App = Runtime
-open_app = open_runtime
 
 
 class Channel(Protocol):

@@ -50,9 +50,6 @@ from .tr import Tr
 
 log = logging.getLogger(__name__)
 
-# The command names of help and cancel, for adapters that still ask (Telegram's command menu).
-CANCEL = {"annuler", "cancel", "stop"}
-HELP = {"aide", "help"}
 MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"

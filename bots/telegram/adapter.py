@@ -34,8 +34,6 @@ from telegram.ext import (
 
 from bots.bootstrap import Runtime
 from dialogs.contract import Choice, Outgoing, PollVote
-from dialogs.engine import CANCEL, HELP
-from dialogs.flows import COMMANDS
 from lte_core.config import ConfigError, TelegramSettings
 from lte_core.logs import RedactingFormatter
 from lte_core.outbox import Dispatcher, RateLimiter
@@ -219,10 +217,9 @@ class TelegramChannel:
         await self.application.shutdown()
 
     async def publish_commands(self) -> None:
-        known = set(COMMANDS) | HELP | CANCEL
         default = self.app.settings.default_locale
         for language in ("fr", "en", None):
-            menu = commands.menu_for(self.app.engine, language or default, known)
+            menu = commands.menu_for(self.app.engine, language or default)
             try:
                 await self.bot.set_my_commands(menu, language_code=language)
             except TelegramError as exc:

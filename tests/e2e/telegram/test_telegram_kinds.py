@@ -200,7 +200,7 @@ async def test_a_press_is_answered_before_its_question_is_replaced(bot: Bot) -> 
     assert methods == ["answerCallbackQuery", "editMessageText"] * edits
 
 
-async def test_command_menu_comes_from_the_engine_when_it_has_one(bot: Bot) -> None:
+async def test_command_menu_comes_from_the_engine_and_what_telegram_refuses_is_left_out(bot: Bot) -> None:
     assert bot.app is not None and bot.channel is not None
     menus = {
         "fr": [("besoin", "Exprimer un besoin"), ("Bad-Name", "refusé par Telegram"), ("vide", "  ")],
