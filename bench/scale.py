@@ -52,6 +52,7 @@ from lte_core.clock import SystemClock, to_iso  # noqa: E402
 from lte_core.config import Settings  # noqa: E402
 from lte_core.domain import DEFAULT_THEMES  # noqa: E402
 from lte_core.notices import MissionNew  # noqa: E402
+from lte_core.outbox import expand_fanouts  # noqa: E402
 from lte_core.services import circles, people  # noqa: E402
 from lte_core.store import LATEST, Database, OutboxMessage, UnitOfWork  # noqa: E402
 from lte_core.store.db import migrations  # noqa: E402
@@ -325,6 +326,9 @@ async def mission(db: Database, title: str) -> tuple[float, float, int, int]:
         created, sent = await circles.create_mission(
             uow, 1, 1, title, "", clock.now() + timedelta(days=7), 20, now=clock.now()
         )
+    # Written means every member's outbox row is there: the crowd's rows follow the mission's
+    # transaction a chunk at a time (what each channel's sender does before it sends).
+    await expand_fanouts(db)
     return start, time.perf_counter(), sent, created.id
 
 

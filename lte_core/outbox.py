@@ -185,6 +185,7 @@ class Dispatcher:
 
     async def _round(self) -> bool:
         await self._flush()
+        await expand_fanouts(self.db)
         async with UnitOfWork(self.db) as uow:
             msgs = await uow.outbox.claim(self.channel, self.clock.now(), self.batch)
         if not msgs:
@@ -288,7 +289,8 @@ class Dispatcher:
             async with UnitOfWork(self.db) as uow:
                 counts = await uow.outbox.counts(self.channel)
                 due = await uow.outbox.next_due(self.channel)
-            pending = counts.get("pending", 0) + counts.get("sending", 0)
+                fanouts = await uow.outbox.fanouts_waiting()
+            pending = counts.get("pending", 0) + counts.get("sending", 0) + fanouts
             if not pending and not self._tasks:
                 return
             if due is not None and due > self.clock.now() + timedelta(seconds=timeout) and not self._tasks:
@@ -296,6 +298,19 @@ class Dispatcher:
             self._wake.set()
             await asyncio.sleep(0.02)
         raise TimeoutError(f"outbox {self.channel} not drained in {timeout}s")
+
+
+async def expand_fanouts(db: Database) -> int:
+    """Turn waiting broadcasts into their outbox rows, one short transaction per chunk, the loop
+    given its turn between two: conversations go on meanwhile. Returns how many chunks ran."""
+    chunks = 0
+    while True:
+        async with UnitOfWork(db) as uow:
+            more = await uow.outbox.expand_fanout()
+        if not more:
+            return chunks
+        chunks += 1
+        await asyncio.sleep(0)
 
 
 async def deliver_now(
@@ -306,6 +321,7 @@ async def deliver_now(
     deliver: Callable[[OutboxMessage], Awaitable[None]],
 ) -> int:
     """Deliver what waits for one recipient at once (the terminal shows it before its prompt)."""
+    await expand_fanouts(db)
     async with UnitOfWork(db) as uow:
         msgs = await uow.outbox.claim_for(channel, external_id, clock.now())
     for msg in msgs:

@@ -8,6 +8,7 @@ from datetime import datetime
 from ..domain import Actor, NotAllowed, NotFound, Person, Refused
 from ..notices import Notice
 from ..store import UnitOfWork
+from ..store.outbox import FANOUT_AT
 
 # Lower runs first: what concerns a person directly goes before bulk broadcasts.
 PRIORITY_PERSONAL = 3
@@ -57,6 +58,7 @@ async def notify(
     # One statement for the whole list (a 10 000-member circle included): who is reachable,
     # where, and in which language is read by the database, not person by person.
     ids = [p for p in dict.fromkeys(recipients) if p is not None and p not in skip]
-    return await uow.outbox.put_many(
-        ids, key=key, kind=notice.kind, params=notice.params(), priority=priority, now=now
-    )
+    # A crowd's rows are written after this transaction, a chunk at a time (`expand_fanouts`):
+    # the cause commits at once and no conversation waits behind ten thousand inserts.
+    queue = uow.outbox.fan_out if len(ids) > FANOUT_AT else uow.outbox.put_many
+    return await queue(ids, key=key, kind=notice.kind, params=notice.params(), priority=priority, now=now)

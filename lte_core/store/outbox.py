@@ -68,6 +68,22 @@ _PUT_MANY = (
 )
 
 
+# Above this many recipients, a broadcast is queued as one fan-out row and expanded afterwards.
+FANOUT_AT = 1000
+FANOUT_CHUNK = 500  # outbox rows written per expanding transaction (≈ 5 ms: what a conversation may wait)
+
+# Who a broadcast will add a row for (the ids are distinct): reachable, and, when some of its rows
+# exist already (the same cause again), not sent this one yet.
+_COUNT_REACHABLE = (
+    "SELECT count(*) FROM json_each(:ids) r WHERE EXISTS (SELECT 1 FROM identities j "
+    "INDEXED BY identities_reachable WHERE j.person_id = r.value AND j.unreachable_at IS NULL)"
+)
+_COUNT_NEW = _COUNT_REACHABLE + (
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = :key || ':p' || r.value)"
+)
+_ANY_OF_KEY = "SELECT 1 FROM outbox WHERE dedup_key >= :key || ':p' AND dedup_key < :key || ':q' LIMIT 1"
+
+
 class OutboxRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -130,6 +146,78 @@ class OutboxRepo:
             added += cur.rowcount
         self.queued += added
         return added
+
+    async def fan_out(
+        self,
+        person_ids: Sequence[int],
+        *,
+        key: str,
+        kind: str,
+        params: dict[str, Any],
+        priority: int,
+        now: datetime,
+    ) -> int:
+        """Queue a broadcast to many (distinct) people as one row, expanded later by
+        `expand_fanout` into what `put_many` would have written. Returns how many messages it adds: the people who
+        can be reached and were not sent this one already (as `put_many` would count them)."""
+        ids = json.dumps(list(person_ids))
+        async with self.conn.execute(_ANY_OF_KEY, {"key": key}) as cur:
+            again = await cur.fetchone() is not None
+        async with self.conn.execute(
+            _COUNT_NEW if again else _COUNT_REACHABLE, {"ids": ids, "key": key}
+        ) as counted:
+            row = await counted.fetchone()
+        count = int(row[0]) if row else 0
+        if not count:
+            return 0
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO outbox_fanout (dedup_key, kind, params, priority, recipients, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, kind, dumps(params), priority, ids, to_iso(now)),
+        )
+        if not cur.rowcount:  # the same broadcast is still being expanded: these rows go now
+            return await self.put_many(
+                person_ids, key=key, kind=kind, params=params, priority=priority, now=now
+            )
+        self.queued += count
+        return count
+
+    async def expand_fanout(self, limit: int = FANOUT_CHUNK) -> bool:
+        """Write the outbox rows of the next `limit` recipients of the oldest broadcast waiting
+        to be expanded; False when none waits. Idempotent: a row already queued is kept."""
+        async with self.conn.execute(
+            "SELECT id, dedup_key, kind, params, priority, recipients, next_index, created_at "
+            "FROM outbox_fanout ORDER BY id LIMIT 1"
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return False
+        recipients = json.loads(row["recipients"])
+        start = int(row["next_index"])
+        chunk = recipients[start : start + limit]
+        args = {
+            "key": row["dedup_key"],
+            "kind": row["kind"],
+            "params": row["params"],
+            "priority": row["priority"],
+            "now": row["created_at"],
+            "ids": json.dumps(chunk),
+        }
+        if chunk:
+            await self.conn.execute(_PUT_MANY, args)
+        self.queued += 1  # something new to send: the engine's caller wakes the senders
+        if start + limit >= len(recipients):
+            await self.conn.execute("DELETE FROM outbox_fanout WHERE id = ?", (row["id"],))
+        else:
+            await self.conn.execute(
+                "UPDATE outbox_fanout SET next_index = ? WHERE id = ?", (start + limit, row["id"])
+            )
+        return True
+
+    async def fanouts_waiting(self) -> int:
+        async with self.conn.execute("SELECT count(*) FROM outbox_fanout") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
         """Take due messages for sending: marked `sending` so a crash leaves them to be retried."""
