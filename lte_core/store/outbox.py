@@ -158,8 +158,8 @@ class OutboxRepo:
         now: datetime,
     ) -> int:
         """Queue a broadcast to many (distinct) people as one row, expanded later by
-        `expand_fanout` into what `put_many` would have written. Returns how many messages it adds: the people who
-        can be reached and were not sent this one already (as `put_many` would count them)."""
+        `expand_fanout` into what `put_many` would have written. Returns how many messages it
+        adds: the people who can be reached and were not sent this one already."""
         ids = json.dumps(list(person_ids))
         async with self.conn.execute(_ANY_OF_KEY, {"key": key}) as cur:
             again = await cur.fetchone() is not None

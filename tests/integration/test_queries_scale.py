@@ -14,8 +14,6 @@ import math
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from lte_core.clock import FixedClock
 from lte_core.domain import CircleKind, MemberRole, Role, fold, keywords
 from lte_core.services import circles, export, needs, people
 from lte_core.store import Database, UnitOfWork
+from tests.support.sql import statements
 
 TZ = ZoneInfo("Europe/Paris")
 OPEN = ("expressed", "in_study", "sorted", "presented", "in_circle", "proposed", "assigned", "in_project")
@@ -107,17 +106,6 @@ async def populate(db: Database, *, persons: int, needs_count: int, closed_every
             "SELECT n.id, 1 + (n.id * 37 + k.j * 101) % ?, n.created_at FROM needs n, k WHERE (n.id + k.j) % 3 <> 0",
             (persons,),
         )
-
-
-@asynccontextmanager
-async def statements(db: Database) -> AsyncIterator[list[str]]:
-    """The SQL statements run on the connection meanwhile."""
-    seen: list[str] = []
-    db.conn.raw.set_trace_callback(seen.append)
-    try:
-        yield seen
-    finally:
-        db.conn.raw.set_trace_callback(None)
 
 
 def reads(seen: list[str]) -> list[str]:
@@ -218,8 +206,9 @@ def reference_csv(rows: list[dict[str, Any]]) -> str:
 async def written(db: Database, kind: str, fmt: str, anonymous: bool) -> tuple[str, list[str], list[str]]:
     """The export as `lte-bot export` writes it: (text, chunks emitted, statements run)."""
     chunks: list[str] = []
-    async with UnitOfWork(db) as uow, statements(db) as seen:
-        await export.write(uow, kind, TZ, chunks.append, fmt=fmt, anonymous=anonymous)
+    async with UnitOfWork(db) as uow:
+        with statements(db) as seen:
+            await export.write(uow, kind, TZ, chunks.append, fmt=fmt, anonymous=anonymous)
     return "".join(chunks), chunks, seen
 
 
@@ -507,8 +496,9 @@ async def test_the_takers_of_a_mission_are_named_in_one_query(db: Database, cloc
         takers = [pid for pid in range(119, 1, -1) if pid % 5]  # every fifth has not consented
         for pid in takers:
             await circles.take_place(uow, pid, mission.id, now + timedelta(seconds=200 - pid))
-    async with UnitOfWork(db) as uow, statements(db) as seen:
-        _, names = await circles.mission_takers(uow, 1, mission.id)
+    async with UnitOfWork(db) as uow:
+        with statements(db) as seen:
+            _, names = await circles.mission_takers(uow, 1, mission.id)
     assert names[:3] == ["Hélène 119", "Hélène 118", "#117"]  # first taken first; #117 has no name
     assert len(names) == len(takers)
     # The mission, the actor (two), the takers with their names: not one query per taker.

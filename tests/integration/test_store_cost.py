@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from dialogs.engine import Engine
 from lte_core.domain import Role
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person, onboard
+from tests.support.sql import statements
 
 # BEGIN, who is talking (identity, person, roles), their dialog state, SAVEPOINT, what the step
 # reads (here the themes), RELEASE, the dialog state saved, COMMIT.
 STEP_BUDGET = 8
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """Every SQL statement the writer runs meanwhile (SQLite's trace callback), without what
-    SQLite runs inside a statement (FTS5's own `-- PRAGMA`)."""
-    seen: list[str] = []
-    db.conn.raw.set_trace_callback(lambda sql: None if sql.startswith("--") else seen.append(sql))
-    try:
-        yield seen
-    finally:
-        db.conn.raw.set_trace_callback(None)
 
 
 def writes(sql: list[str]) -> list[str]:

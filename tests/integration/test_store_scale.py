@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,16 +14,7 @@ from lte_core.outbox import expand_fanouts
 from lte_core.services._common import PRIORITY_BULK, notify
 from lte_core.store import Database, UnitOfWork
 from lte_core.store.outbox import FANOUT_CHUNK
-
-
-@contextmanager
-def traced(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-    db.conn.raw.set_trace_callback(lambda sql: None if sql.startswith("--") else seen.append(sql))
-    try:
-        yield seen
-    finally:
-        db.conn.raw.set_trace_callback(None)
+from tests.support.sql import statements
 
 
 def plan(db: Database, sql: str) -> list[str]:
@@ -43,7 +32,7 @@ async def test_the_outbox_queue_is_read_through_its_indexes_not_scanned(
 ) -> None:
     async with UnitOfWork(db) as uow:
         await uow.people.add("telegram", "42", locale="fr", now=clock.now())
-        with traced(db) as seen:
+        with statements(db) as seen:
             await uow.outbox.claim("telegram", clock.now(), 30)
             await uow.outbox.claim_for("telegram", "42", clock.now())
             await uow.outbox.next_due("telegram")
@@ -80,7 +69,7 @@ async def test_foreign_keys_and_counts_have_their_index(db: Database, sql: str, 
 
 async def test_taken_missions_of_a_person_use_the_index(db: Database, clock: FixedClock) -> None:
     async with UnitOfWork(db) as uow:
-        with traced(db) as seen:
+        with statements(db) as seen:
             await uow.missions.taken_by(1)
     assert not scans(plan(db, seen[0]), "mission_takers")
 
@@ -121,14 +110,14 @@ async def test_a_broadcast_to_ten_thousand_is_set_based_with_the_same_rows(
     # Recipients in a given order, with repeats and holes; one excluded; one not a person at all.
     recipients: list[int | None] = [*range(n, 0, -1), None, 5, 17, n + 1]
     async with UnitOfWork(db) as uow:
-        with traced(db) as seen:
+        with statements(db) as seen:
             queued = await notify(
                 uow, recipients, notice, key="mission:1", now=now, exclude=[1, None], priority=PRIORITY_BULK
             )
         # The cause's transaction writes one row for the whole crowd; the outbox rows follow.
         assert [s.split()[0] for s in seen] == ["SELECT", "SELECT", "INSERT"]
         assert uow.outbox.queued == queued
-    with traced(db) as seen:
+    with statements(db) as seen:
         chunks = await expand_fanouts(db)
     assert chunks == -(-(n - 1) // FANOUT_CHUNK)  # each a short transaction of its own
     assert len([s for s in seen if s.startswith("INSERT OR IGNORE INTO outbox (")]) == chunks
