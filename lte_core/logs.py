@@ -35,5 +35,5 @@ def setup(secrets: Iterable[str] = (), level: int = logging.INFO) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler", "nio", "aiosqlite"):
+    for noisy in ("httpx", "httpcore", "aiohttp", "apscheduler", "nio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

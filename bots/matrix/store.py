@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import aiosqlite
-
-from lte_core.store import Database, UnitOfWork
+from lte_core.store import Connection, Database, Row, UnitOfWork
 
 Options = list[list[str]]  # [[token, label], ...] as shown, numbered from 1
 
@@ -30,7 +28,7 @@ class Session:
     next_batch: str | None = None
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, *args: object) -> aiosqlite.Row | None:
+async def _one(conn: Connection, sql: str, *args: object) -> Row | None:
     async with conn.execute(sql, args) as cur:
         return await cur.fetchone()
 

@@ -327,7 +327,7 @@ async def test_an_image_is_uploaded_and_sent(bot: Bot, resident: Resident) -> No
 async def test_the_login_is_kept_and_an_access_token_works(
     synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)  # as `lte-bot run` logs (it keeps nio and aiosqlite at WARNING)
+    caplog.set_level(logging.INFO)  # as `lte-bot run` logs (it keeps nio and aiohttp at WARNING)
     by_password = await Bot(synapse, tmp_path / "a.sqlite3").start()
     assert by_password.channel is not None
     device = by_password.channel.client.device_id
