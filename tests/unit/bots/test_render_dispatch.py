@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bots.matrix.render import messages
+from bots.telegram.render import plan
 from bots.terminal import show
 from dialogs.contract import (
     OUTGOING_KINDS,
@@ -21,7 +23,11 @@ from dialogs.contract import (
     PollReply,
     Reply,
 )
+from dialogs.notifications import render
 from dialogs.qr import qr_png
+from dialogs.tr import Tr
+from lte_core import notices
+from tests.unit.dialogs.test_notices import sample
 
 CHOICES = (Option("p.0", "Monday"), Option("p.1", "Tuesday"))
 SAMPLES: dict[type, Outgoing] = {
@@ -88,3 +94,21 @@ def test_the_terminal_writes_a_file_where_it_says_and_a_poll_as_its_fallback(tmp
     assert (tmp_path / "escape.txt").read_bytes() == b"x" and unsafe.text == f"[{tmp_path / 'escape.txt'}]"
     poll = show(SAMPLES[PollReply], tmp_path)
     assert poll.text == "Which day?\n  1. Monday\n  2. Tuesday" and poll.options == CHOICES
+
+
+# Every notice the core queues reaches a person on every channel: rendered by the dialogs in both
+# languages, then shown by each adapter's one dispatch (what the outbox senders do).
+NOTICE_KINDS = list(notices.NOTICES.values())
+
+
+@pytest.mark.parametrize("cls", NOTICE_KINDS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("locale", ["fr", "en"])
+async def test_every_notice_is_shown_on_every_channel(
+    cls: type[notices.Notice], locale: str, tmp_path: Path
+) -> None:
+    outgoing = render(Tr(locale, ZoneInfo("Europe/Paris")), sample(cls))
+    assert outgoing
+    for item in outgoing:
+        assert plan(item), f"{cls.__name__}: nothing on Telegram"
+        assert await messages(item, Uploads()), f"{cls.__name__}: nothing on Matrix"
+        assert show(item, tmp_path).text.strip(), f"{cls.__name__}: nothing in the terminal"
