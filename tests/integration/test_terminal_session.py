@@ -16,18 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
     "fr": [
-        "Merci ! Votre besoin est enregistré sous la référence B-1.",
+        "Merci\u202f! Votre besoin est enregistré sous la référence B-1.",
         "1. Soutenir plutôt B-1",
-        "Merci : vous soutenez désormais B-1.",
+        "Merci\u00a0: vous soutenez désormais B-1.",
         "Bienvenue dans le cercle Jardins",
         "Elle a été envoyée à 1 membre du cercle.",
         "📬 Nouvelle mission dans le cercle Jardins",
         "Vous avez une place dans cette mission.",
         "📬 Bob a pris une place",
         "• Bob",
-        "C'est fait : B-1 est maintenant « présenté à l'assemblée ». 2 personnes ont été prévenues.",
-        "📬 Des nouvelles du besoin B-1 : il est maintenant « à l'étude ».",
-        "📬 Des nouvelles du besoin B-1 : il est maintenant « présenté à l'assemblée ».",
+        "C'est fait\u00a0: B-1 est maintenant «\u00a0présenté à l'assemblée\u00a0». 2 personnes ont été prévenues.",
+        "📬 Des nouvelles du besoin B-1\u00a0: il est maintenant «\u00a0à l'étude\u00a0».",
+        "📬 Des nouvelles du besoin B-1\u00a0: il est maintenant «\u00a0présenté à l'assemblée\u00a0».",
     ],
     "en": [
         "Thank you! Your need is recorded as B-1.",

@@ -282,3 +282,39 @@ def test_a_checkout_run_without_installing_finds_the_catalogs_beside_the_code() 
     where, said = done.stdout.splitlines()
     assert Path(where) == ROOT / "locales"
     assert said.startswith("Que souhaitez-vous faire")
+
+
+def french_typography_faults(text: str) -> list[str]:
+    """What a French text gets wrong: an ordinary (or no) space before ? ! ; and :, or inside « »."""
+    faults = []
+    plain = re.sub(r"<[^>]*>|\{[^}]*\}|https?://\S+", "", text)
+    if re.search(r"(?:\S|^)[ \u00a0]?[?!;]", plain) and re.search(r"(?<!\u202f)[?!;]", plain):
+        faults.append("? ! ; need a narrow no-break space (U+202F) before them")
+    if re.search(r"(?<=\S)(?: |\u202f)?:(?=\s|$)", plain) and re.search(r"(?<!\u00a0):(?=\s|$)", plain):
+        faults.append(": needs a no-break space (U+00A0) before it")
+    if re.search(r"«(?!\u00a0)|(?<!\u00a0)»", plain):
+        faults.append("« » need a no-break space (U+00A0) inside")
+    return faults
+
+
+def test_french_is_written_as_french_is() -> None:
+    faulty = {}
+    for message in catalog("fr"):
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            if faults := french_typography_faults(text):
+                faulty[key(message.id)] = faults
+    assert not faulty, faulty
+
+
+def test_the_french_typography_check_finds_what_it_must() -> None:
+    assert french_typography_faults("Êtes-vous d'accord ?")
+    assert french_typography_faults("Bonjour!")
+    assert french_typography_faults("Thème : {theme}")
+    assert french_typography_faults("« {name} »")
+    assert not french_typography_faults(
+        "Êtes-vous d'accord\u202f? Thème\u00a0: {theme}, «\u00a0{name}\u00a0»\u202f!"
+    )
+    assert not french_typography_faults("Rendez-vous à 10:00, https://t.me/bot?start=need_12")
