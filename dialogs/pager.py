@@ -101,11 +101,13 @@ class Pager:
         return Page(list(everything[index * self.size : (index + 1) * self.size]), index, total, self.size)
 
     def options(self, tr: Tr, page: Page[T]) -> list[tuple[str, str]]:
+        """« Next » before « Previous »: on every full page « Next » keeps its number, so a typed
+        « 6 » never turns into « Previous » on page 2."""
         out = []
-        if page.has_prev:
-            out.append((PREV, tr.plain("Previous")))
         if page.has_next:
             out.append((NEXT, tr.plain("Next")))
+        if page.has_prev:
+            out.append((PREV, tr.plain("Previous")))
         return out
 
     def heading(self, tr: Tr, page: Page[T]) -> Markup | None:
