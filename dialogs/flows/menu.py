@@ -38,19 +38,26 @@ class MenuFlow(Flow):
 
 
 class StartFlow(Flow):
+    """`/start` never throws away what was being done: a question waiting is asked again (with its
+    choices; /annuler drops it), an onboarding left half-way goes on at its first missing step."""
+
     name = "start"
     commands = ("start", "start")
     aliases = ("demarrer", "bonjour", "hello")
     plain_words = ("start",)
     title = N_("Start, or come back to the menu")
     needs_consent = False
+    interrupts = True  # what was waiting is shown again, unless a link or the menu replaces it
 
     async def start(self, ctx: Ctx, args: str) -> None:
         choice = from_deep_link(args) if args.strip() else None
         if args.strip() and choice is None:
             ctx.say(ctx._("This link is not valid (any more)."))
         then = Then(choice=choice.pack()) if choice is not None else None
-        if not ctx.person.consented:
+        if then is None and ctx.next is not None:
+            ctx.say(ctx._("Let's go on where we stopped:"))
+            return
+        if not ctx.person.consented or ctx.person.onboarded_at is None:
             await ctx.start_flow("onboarding", then=then)
             return
         if then is not None:
@@ -74,7 +81,7 @@ class HelpFlow(Flow):
         who = await ctx.uow.people.actor(ctx.person.id)
         lines = [ctx._("<b>What you can do</b> (type a command, or press a button):")]
         for flow in ctx.engine.visible_flows(who):
-            what = ctx.tr.plain(flow.summary or "")
+            what = ctx.tr.plain(str(flow.summary))  # visible flows all have one
             lines.append(ctx._("/{command} — {what}", command=flow.command(ctx.tr.locale), what=what))
         if Role.NOYAU in who.roles:
             lines.append(ctx._("You are in the noyau: you can sort, present and decline needs."))

@@ -32,7 +32,17 @@ class OnboardingFlow(Flow):
     needs_consent = False
 
     async def start(self, ctx: Ctx, args: str) -> None:
+        if ctx.person.consented:  # came back after the consent: the first question not answered
+            return await self.resume(ctx)
         self.ask_language(ctx)
+
+    async def resume(self, ctx: Ctx) -> None:
+        """The first step someone who left after the consent has not answered."""
+        if ctx.person.first_name is None:
+            return self.ask_name(ctx)
+        if ctx.person.place is None:
+            return self.ask_place(ctx)
+        await self.ask_interests(ctx)
 
     def ask_language(self, ctx: Ctx) -> None:
         ctx.ask(
@@ -128,7 +138,7 @@ class OnboardingFlow(Flow):
         await self.ask_interests(ctx)
 
     async def done(self, ctx: Ctx) -> None:
-        person = await person_of(ctx.uow, ctx.person.id)
+        person = await people.finish_onboarding(ctx.uow, ctx.person.id, ctx.now)
         ctx.person = person
         greeting = (
             ctx._("Welcome, {name}! You are all set.", name=person.first_name)

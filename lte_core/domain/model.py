@@ -126,6 +126,7 @@ class Person:
     interests: list[str] = field(default_factory=list)
     consented_at: datetime | None = None
     roles: frozenset[Role] = frozenset()
+    onboarded_at: datetime | None = None  # onboarding finished (its questions answered or skipped)
 
     @property
     def consented(self) -> bool:

@@ -107,6 +107,15 @@ async def give_consent(uow: UnitOfWork, person_id: int, now: datetime) -> Person
     return person
 
 
+async def finish_onboarding(uow: UnitOfWork, person_id: int, now: datetime) -> Person:
+    """The person went through the onboarding's questions (answered or skipped)."""
+    person = await person_of(uow, person_id)
+    if person.onboarded_at is None:
+        person.onboarded_at = now
+        await uow.people.save(person)
+    return person
+
+
 async def grant_role(uow: UnitOfWork, by: int | None, person_id: int, role: Role, now: datetime) -> bool:
     """Grant a role; `by` None is the operator at the command line, else a noyau member."""
     if by is not None:

@@ -35,6 +35,7 @@ def person(row: Row, roles: frozenset[Role] = frozenset()) -> Person:
         interests=list(json.loads(row["interests"])),
         consented_at=maybe_iso(row["consented_at"]),
         roles=roles,
+        onboarded_at=maybe_iso(row["onboarded_at"]),
     )
 
 

@@ -114,14 +114,15 @@ class PeopleRepo:
 
     async def save(self, person: Person) -> None:
         await self.conn.execute(
-            "UPDATE persons SET first_name = ?, locale = ?, place = ?, interests = ?, consented_at = ? "
-            "WHERE id = ?",
+            "UPDATE persons SET first_name = ?, locale = ?, place = ?, interests = ?, consented_at = ?, "
+            "onboarded_at = ? WHERE id = ?",
             (
                 person.first_name,
                 person.locale,
                 person.place,
                 dumps(person.interests),
                 to_iso(person.consented_at) if person.consented_at else None,
+                to_iso(person.onboarded_at) if person.onboarded_at else None,
                 person.id,
             ),
         )

@@ -11,9 +11,14 @@ from lte_core.store import Database
 @contextmanager
 def statements(db: Database) -> Iterator[list[str]]:
     """Every SQL statement the writer runs meanwhile, without what SQLite runs inside a
-    statement (FTS5's own `-- PRAGMA`)."""
+    statement (FTS5's own `-- PRAGMA`, and its reads of its tables after a schema change)."""
     seen: list[str] = []
-    db.conn.raw.set_trace_callback(lambda sql: None if sql.startswith("--") else seen.append(sql))
+
+    def note(sql: str) -> None:
+        if not sql.startswith("--") and "'main'." not in sql:
+            seen.append(sql)
+
+    db.conn.raw.set_trace_callback(note)
     try:
         yield seen
     finally:
