@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"
+TYPED = "typed"  # if registered: what a sentence typed out of the blue goes to
 
 
 def fold(text: str) -> str:
@@ -67,7 +68,7 @@ class Registry:
         self.flows: tuple[Flow, ...] = tuple(flows)
         self.by_name: dict[str, Flow] = {}
         self.commands: dict[str, str] = {}
-        self.actions: dict[tuple[type[GlobalChoice], str], tuple[Flow, str]] = {}
+        self.actions: dict[tuple[type[GlobalChoice], str], tuple[Flow, str, bool, bool]] = {}
         self.plain_words: set[str] = set()
         for flow in self.flows:
             if flow.name in self.by_name:
@@ -78,8 +79,8 @@ class Registry:
                 if other != flow.name:
                     raise ValueError(f"/{command} is both {other!r} and {flow.name!r}")
             self.plain_words.update(fold(w) for w in flow.plain_words)
-            for key, method in flow.actions.items():
-                self.actions[key] = (flow, method)
+            for key, (method, consent, reads) in flow.actions.items():
+                self.actions[key] = (flow, method, consent, reads)
         for needed in (MENU, ONBOARDING):
             if needed not in self.by_name:
                 raise ValueError(f"the registry has no {needed!r} flow")
@@ -292,7 +293,7 @@ class Engine:
         """Start a flow. The one place where a person who has not accepted the terms is sent to
         onboarding first, with what they asked for to follow."""
         flow = self.registry[name]
-        if flow.needs_consent and not ctx.person.consented:
+        if flow.needs_consent and not ctx.person.consented and not (flow.reads and declined(ctx)):
             await self._onboard_first(ctx, Then(flow=name, args=args[:MAX_INPUT]))
             return
         if flow.interrupts:
@@ -359,8 +360,8 @@ class Engine:
         if choice is None or handler is None:
             await self.expired(ctx)
             return
-        flow, method = handler
-        if flow.needs_consent and not ctx.person.consented:
+        flow, method, consent, reads = handler
+        if consent and not ctx.person.consented and not (reads and declined(ctx)):
             await self._onboard_first(ctx, Then(choice=token))
             return
         waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
@@ -385,6 +386,9 @@ class Engine:
         if waiting is None:
             if not ctx.person.consented:
                 await self.start_flow(ctx, ONBOARDING)
+                return
+            if self.registry.get(TYPED) is not None:
+                await self.start_flow(ctx, TYPED, event.text)  # nothing typed is dropped
                 return
             ctx.say(ctx._("I'm not sure what you mean. Here is what you can do:"))
             await self.start_flow(ctx, MENU)
@@ -517,6 +521,11 @@ class Engine:
         PollVote(native_id, …), which the engine ties to `ref` with this record."""
         async with UnitOfWork(self.db) as uow:
             await uow.kv.set(f"poll.{channel}.{native_id}", ref)
+
+
+def declined(ctx: Ctx) -> bool:
+    """The person was asked for the consent and said no (a newcomer was not asked yet)."""
+    return not ctx.person.consented and ctx.person.onboarded_at is not None
 
 
 def cleaned(incoming: Incoming) -> Incoming:

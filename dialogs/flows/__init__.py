@@ -20,6 +20,7 @@ from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
 from .qr import QrFlow
 from .sorting import SortingFlow
+from .typed import TypedTextFlow
 
 
 def DEFAULT_FLOWS() -> tuple[Flow, ...]:
@@ -41,6 +42,7 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         QrFlow(),
         HelpFlow(),
         CancelFlow(),
+        TypedTextFlow(),
     )
 
 

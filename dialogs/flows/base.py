@@ -105,11 +105,15 @@ def step(*names: str, accepts: type | tuple[type, ...] = Picked) -> Callable[[F]
     return mark
 
 
-def handles(choice: type[GlobalChoice], *actions: str) -> Callable[[F], F]:
-    """Declare a method `(self, ctx, ident)` as the handler of global choices of that type."""
+def handles(
+    choice: type[GlobalChoice], *actions: str, consent: bool | None = None, reads: bool = False
+) -> Callable[[F], F]:
+    """Declare a method `(self, ctx, ident)` as the handler of global choices of that type.
+    `consent`: whether it needs the person's consent first (by default, as its flow does);
+    `reads`: it only shows something, which someone who declined the consent may still see."""
 
     def mark(method: F) -> F:
-        method.__dict__.setdefault("_lte_actions", []).extend((choice, a) for a in actions)
+        method.__dict__.setdefault("_lte_actions", []).extend(((choice, a), consent, reads) for a in actions)
         return method
 
     return mark
@@ -135,21 +139,25 @@ class Flow:
     needs_consent: ClassVar[bool] = True
     # A flow that answers and gives the word back (help): the question waiting before it stays.
     interrupts: ClassVar[bool] = False
+    # It only shows what there is (needs, circles): someone who declined the consent may read it
+    # (a newcomer is welcomed by the onboarding first); what it would store still asks.
+    reads: ClassVar[bool] = False
 
     steps: ClassVar[dict[str, StepSpec]] = {}
-    actions: ClassVar[dict[tuple[type[GlobalChoice], str], str]] = {}
+    # (choice type, action) → (method name, whether it needs consent, whether it only reads)
+    actions: ClassVar[dict[tuple[type[GlobalChoice], str], tuple[str, bool, bool]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         steps: dict[str, StepSpec] = {}
-        actions: dict[tuple[type[GlobalChoice], str], str] = {}
+        actions: dict[tuple[type[GlobalChoice], str], tuple[str, bool, bool]] = {}
         for klass in reversed(cls.__mro__):
             for attr, member in vars(klass).items():
                 for names, kinds in getattr(member, "_lte_steps", ()):
                     for name in names:
                         steps[name] = StepSpec(attr, kinds)
-                for key in getattr(member, "_lte_actions", ()):
-                    actions[key] = attr
+                for key, consent, reads in getattr(member, "_lte_actions", ()):
+                    actions[key] = (attr, cls.needs_consent if consent is None else consent, reads)
         cls.steps = steps
         cls.actions = actions
 

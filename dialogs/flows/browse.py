@@ -29,7 +29,7 @@ from lte_core.services import needs
 
 from ..cards import need_card, need_line, support_option
 from ..choices import NeedAction, OpenFlow
-from ..context import Ctx
+from ..context import Ctx, Then
 from ..contract import Option
 from ..pager import Pager
 from ..tr import N_
@@ -67,6 +67,7 @@ class BrowseFlow(Flow):
     title = N_("See and support needs")
     summary = N_("see the needs of the territory and support them")
     in_menu = True
+    reads = True  # reading keeps nothing; supporting asks for the consent first
 
     async def start(self, ctx: Ctx, args: str) -> None:
         ctx.data.update(theme=None)
@@ -162,6 +163,10 @@ class BrowseFlow(Flow):
         elif PAGER.turn(ctx, value):
             pass
         elif value[:1] in ("s", "u") and value[1:].isdigit():
+            if not ctx.person.consented:  # supporting keeps something: get to know each other first
+                need_id = int(value[1:])
+                choice = NeedAction.support(need_id) if value[:1] == "s" else NeedAction.unsupport(need_id)
+                return await ctx.start_flow("onboarding", then=Then(choice=choice.pack()))
             await self.toggle_support(ctx, value[:1] == "s", int(value[1:]))
         else:
             raise Unexpected
@@ -189,7 +194,7 @@ class BrowseFlow(Flow):
 
     # Global choices: a need's card and its support, from anywhere (notifications, deep links) ---
 
-    @handles(NeedAction, "show")
+    @handles(NeedAction, "show", reads=True)
     async def show_need(self, ctx: Ctx, need_id: int) -> None:
         need = await needs.get_need(ctx.uow, need_id, history=True)
         supported = await ctx.uow.needs.supports(need_id, ctx.person.id)

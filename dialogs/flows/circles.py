@@ -58,6 +58,7 @@ class CirclesFlow(Flow):
     title = N_("Circles")
     summary = N_("join a circle")
     in_menu = True
+    reads = True  # reading the circles keeps nothing; joining asks for the consent first
     audience = Audience.EVERYONE
 
     async def start(self, ctx: Ctx, args: str) -> None:

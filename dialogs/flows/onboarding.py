@@ -101,6 +101,8 @@ class OnboardingFlow(Flow):
     @step("consent")
     async def on_consent(self, ctx: Ctx, event: Picked) -> None:
         if event.value == "no":
+            # Asked and answered: they may still read the needs and the circles (nothing kept).
+            ctx.person = await people.finish_onboarding(ctx.uow, ctx.person.id, ctx.now)
             ctx.then = None
             ctx.finish()
             ctx.say(
