@@ -55,31 +55,36 @@ class Shown:
     options: tuple[Option, ...] = ()
 
 
-def show(item: Outgoing, folder: Path, *, tty: bool = False) -> Shown:
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def show(item: Outgoing, folder: Path, *, tty: bool = False, lettered: bool = False) -> Shown:
     """The one dispatch from a reply to the terminal, for direct replies and the outbox alike:
     text as is, choices numbered, images and files written into `folder` (their path printed),
     a poll as its numbered fallback."""
     match item:
         case Reply():
-            return Shown(plain(item, tty=tty), item.options)
+            return Shown(plain(item, tty=tty, lettered=lettered), item.options)
         case ImageReply() | FileReply():
             path = folder / Path(item.filename).name
             path.write_bytes(item.data)
             caption = to_plain(item.caption)
             return Shown(f"{caption}\n  [{path}]" if caption else f"[{path}]")
         case PollReply():
-            return Shown(plain(item.fallback, tty=tty), item.fallback.options)
+            return Shown(plain(item.fallback, tty=tty, lettered=lettered), item.fallback.options)
         case _:
             assert_never(item)
 
 
-def plain(reply: Reply, *, tty: bool = False) -> str:
-    """The reply's text (bold in a real terminal, plain for scripts) and its numbered choices."""
+def plain(reply: Reply, *, tty: bool = False, lettered: bool = False) -> str:
+    """The reply's text (bold in a real terminal, plain for scripts) and its choices: numbered, or
+    lettered for a notification (its choices never take the numbers of the question waiting)."""
     text = str(reply.text)
     if tty:
         text = _BOLD.sub(lambda m: f"\x1b[1m{m.group(1)}\x1b[0m", text)
     lines = [to_plain(text)]
-    lines += [f"  {i}. {option.label}" for i, option in enumerate(reply.options, 1)]
+    marks = LETTERS if lettered else [str(i) for i in range(1, len(reply.options) + 1)]
+    lines += [f"  {mark}. {option.label}" for mark, option in zip(marks, reply.options, strict=False)]
     return "\n".join(lines)
 
 
@@ -93,14 +98,19 @@ class Terminal:
         self.tty = out.isatty()
         self.files_dir = files_dir or Path.cwd()  # where images and files sent to this person go
         self.hint = locale_hint()
-        # The numbered list shown last (a question or a notification): what a typed number means.
+        # The numbered list of the question shown last: what a typed number means. Notifications
+        # are lettered (a, b…) instead, so one arriving never changes what « 1 » answers.
         self.shown: list[list[str]] = []
+        self.lettered: dict[str, str] = {}
+        self._turn = asyncio.Lock()  # one exchange at a time: typed lines and arriving notifications
 
-    def render(self, replies: list[Outgoing], *, prefix: str = "") -> None:
+    def render(self, replies: list[Outgoing], *, prefix: str = "", notice: bool = False) -> None:
         for reply in replies:
-            shown = show(reply, self.files_dir, tty=self.tty)
+            shown = show(reply, self.files_dir, tty=self.tty, lettered=notice)
             self.write(prefix + shown.text)
-            if shown.options:
+            if notice:
+                self.lettered = {LETTERS[i]: o.token for i, o in enumerate(shown.options[: len(LETTERS)])}
+            elif shown.options:
                 self.shown = [[o.token, o.label] for o in shown.options]
 
     def write(self, text: str) -> None:
@@ -109,12 +119,19 @@ class Terminal:
 
     async def show_outbox(self) -> None:
         async def deliver(msg: OutboxMessage) -> None:
-            self.render(self.runtime.engine.render(msg), prefix="📬 ")
+            self.render(self.runtime.engine.render(msg), prefix="📬 ", notice=True)
 
         await deliver_now(self.runtime.db, CHANNEL, self.name, self.runtime.clock, deliver)
 
     async def say(self, text: str) -> None:
-        token = match_option(text, self.shown) if not text.lstrip().startswith("/") else None
+        async with self._turn:
+            await self._say(text)
+
+    async def _say(self, text: str) -> None:
+        typed = text.strip().lower()
+        token = self.lettered.get(typed) if len(typed) == 1 else None
+        if token is None and not text.lstrip().startswith("/"):
+            token = match_option(text, self.shown)
         event: Event = Choice(token) if token else Text(text)
         replies = await self.runtime.engine.handle(Incoming(CHANNEL, self.name, event, self.hint, self.name))
         self.render(replies)
@@ -127,9 +144,25 @@ class Terminal:
                 f"lte-bot — {self.name} @ {self.runtime.settings.db_path}   (Ctrl-D to quit; /aide, /help)"
             )
         await self.show_outbox()
+        watching: asyncio.Task[None] | None = None
         if interactive:
-            await self.say("/start")
+            await self.say("/start")  # what was waiting comes back, or the greeting
+            watching = asyncio.create_task(self._watch())
         loop = asyncio.get_running_loop()
+        try:
+            await self._lines(loop, stdin, interactive)
+        finally:
+            if watching is not None:
+                watching.cancel()
+
+    async def _watch(self, every: float = 2.0) -> None:
+        """Notifications shown as they arrive, not only after the next line typed."""
+        while True:
+            await asyncio.sleep(every)
+            async with self._turn:
+                await self.show_outbox()
+
+    async def _lines(self, loop: asyncio.AbstractEventLoop, stdin: TextIO, interactive: bool) -> None:
         while True:
             line = await loop.run_in_executor(None, self._read, stdin, interactive)
             if line is None:

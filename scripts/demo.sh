@@ -35,8 +35,8 @@ printf '/start\n%s\n1\nBob\n%s\n%s\n/besoin %s\n1\n/cercles\n1\n%s\n' "$lc" "$sk
   | "$bot" chat --as bob
 say "dom: /nouvellemission"
 printf '/nouvellemission\n%s\n%s\n%s\n3\n%s\n' "$mission" "$desc" "$date" "$send" | "$bot" chat --as dom
-say "bob: the mission arrives, 1 takes a place"
-printf '1\n' | "$bot" chat --as bob
+say "bob: the mission arrives; « a » (its lettered choice) takes a place"
+printf 'a\n' | "$bot" chat --as bob
 say "dom: who took the place"
 printf '/missions\n1\n%s\n' "$who" | "$bot" chat --as dom
 say "camille (noyau): /tri — study, sort (theme), present"
