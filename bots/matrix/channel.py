@@ -25,6 +25,9 @@ from .store import MatrixStore, Session
 from .sync import Syncer
 
 log = logging.getLogger(__name__)
+# nio warns "Error validating response" for every error answer (a refused login, a 5xx) before it
+# reads it as the error it is: we log what it means in one line of our own.
+logging.getLogger("nio.responses").setLevel(logging.ERROR)
 
 DEVICE_NAME = "LTE participation bot"
 

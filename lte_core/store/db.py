@@ -46,7 +46,7 @@ class SchemaTooNew(RuntimeError):
     """The database was written by a newer version of the bot."""
 
 
-class DatabaseFileError(RuntimeError):
+class DatabaseFileError(sqlite3.DatabaseError):
     """The database file cannot be used as it is: `str()` is one line naming the file and what is
     wrong with it, for an operator to act on."""
 
