@@ -38,7 +38,8 @@ class MatrixLoginError(ConfigError):
 
 
 class _Unreachable(Exception):
-    """The homeserver answered, but as a server that is down (5xx, a proxy in front of it)."""
+    """The homeserver answered, but not yet for us: down (5xx, from a proxy in front of it) or
+    rate limited (429). Retried like a network error."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -61,6 +62,8 @@ def _refusal(resp: object, setting: str, what: str) -> Exception:
     status = getattr(transport, "status", None)
     if isinstance(status, int) and status >= 500:
         return _Unreachable(f"HTTP {status}")
+    if status == 429 or getattr(resp, "status_code", None) == "M_LIMIT_EXCEEDED":
+        return _Unreachable("rate limited, HTTP 429")  # logins are limited: a restart loop meets it
     return MatrixLoginError(f"{setting}: {what} ({getattr(resp, 'status_code', None) or status or '?'})")
 
 

@@ -2,8 +2,8 @@
 the real Synapse (issue 9, item 7, Matrix).
 
 The bot is pointed at a port of the test's own, where nothing listens at first: it says so in one
-line per attempt; then the port is opened onto Synapse and the same process logs in and answers a
-resident. A wrong password is a configuration error: one line, at once, a non-zero exit."""
+line per attempt; then a proxy there answers 502 (Synapse behind it not up yet), also retried;
+then the port is opened onto Synapse and the same process logs in and answers a resident. A wrong password is a configuration error: one line, at once, a non-zero exit."""
 
 from __future__ import annotations
 
@@ -49,8 +49,20 @@ async def forward(port: int, to_port: int) -> asyncio.Server:
     return await asyncio.start_server(handle, "127.0.0.1", port)
 
 
-def attempts(lines: list[str]) -> int:
-    return sum("matrix: cannot reach" in line for line in lines)
+async def bad_gateway(port: int) -> asyncio.Server:
+    """What a reverse proxy answers while the homeserver behind it is down."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", port)
+
+
+def attempts(lines: list[str], why: str = "") -> int:
+    return sum("matrix: cannot reach" in line and f"({why}" in line for line in lines)
 
 
 async def test_the_bot_waits_for_the_homeserver_then_serves(synapse: Synapse, tmp_path: Path) -> None:
@@ -68,7 +80,13 @@ async def test_the_bot_waits_for_the_homeserver_then_serves(synapse: Synapse, tm
     server: asyncio.Server | None = None
     resident: Resident | None = None
     try:
-        await bot.wait_for(lambda lines: attempts(lines) >= 2, timeout=20)
+        await bot.wait_for(lambda lines: attempts(lines, "Connection refused") >= 2, timeout=20)
+        proxy = await bad_gateway(port)
+        try:
+            await bot.wait_for(lambda lines: attempts(lines, "HTTP 502") >= 1, timeout=20)
+        finally:
+            proxy.close()
+            await proxy.wait_closed()
         server = await forward(port, synapse.port)
         await bot.wait_for(lambda lines: any("matrix channel started" in line for line in lines), timeout=30)
         resident = await Resident(synapse, bot_id).start()
