@@ -43,11 +43,13 @@ def configured_channels(runtime: Runtime) -> list[Channel]:
 
 
 async def serve(runtime: Runtime, channels: Sequence[Channel], stop: asyncio.Event) -> None:
-    """Start every channel, wait for the stop signal, stop them in reverse order."""
+    """Start every channel, wait for the stop signal, stop them in reverse order. A stop signal
+    while a channel is still starting (waiting for its server to answer) cancels that start."""
     started: list[Channel] = []
     try:
         for channel in channels:
-            await channel.start()
+            if not await _start_unless_stopped(channel, stop):
+                return
             started.append(channel)
             log.info("%s channel started", channel.name)
         await stop.wait()
@@ -57,3 +59,20 @@ async def serve(runtime: Runtime, channels: Sequence[Channel], stop: asyncio.Eve
                 await channel.stop()
             except Exception:
                 log.exception("stopping the %s channel failed", channel.name)
+
+
+async def _start_unless_stopped(channel: Channel, stop: asyncio.Event) -> bool:
+    """Start `channel`, or cancel its start when `stop` is set first (False then)."""
+    starting = asyncio.ensure_future(channel.start())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not starting.done():
+            starting.cancel()
+            await asyncio.wait({starting})  # its clean-up (never raises its error)
+    if starting.cancelled():
+        return False
+    starting.result()  # the start's own error, if it failed
+    return True

@@ -5,6 +5,8 @@ ones): what a channel needs is a `Runtime`, nothing more."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import dataclass, field
 
 from dialogs.engine import Engine
@@ -14,6 +16,7 @@ from lte_core.domain import DEFAULT_THEMES
 from lte_core.outbox import Dispatcher
 from lte_core.services import people
 from lte_core.store import Database, UnitOfWork
+from lte_core.store.db import file_error
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -53,13 +56,28 @@ class Runtime:
 
 
 async def open_runtime(
-    settings: Settings, clock: Clock | None = None, *, engine_class: type[Engine] = Engine
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    engine_class: type[Engine] = Engine,
+    create: bool = True,
 ) -> Runtime:
-    """Open (and migrate) the database, make sure the themes exist, build the engine."""
+    """Open (and migrate) the database, make sure the themes exist, build the engine.
+
+    `create=False`: the database must exist already (a command that only reads it). A file that
+    cannot serve raises `lte_core.store.db.DatabaseFileError`, with nothing left open."""
     clock = clock or SystemClock()
-    db = await Database(settings.db_path).open()
-    async with UnitOfWork(db) as uow:
-        await people.ensure_default_themes(uow, DEFAULT_THEMES)
+    db = await Database(settings.db_path).open(create=create)
+    try:
+        async with UnitOfWork(db) as uow:
+            await people.ensure_default_themes(uow, DEFAULT_THEMES)
+    except BaseException as exc:
+        with contextlib.suppress(sqlite3.Error):
+            await db.close()
+        problem = file_error(db.path, exc)
+        if problem is not None:
+            raise problem from None
+        raise
     runtime = Runtime(settings, db, engine_class(db, settings, clock), clock)
     runtime.engine.on_outbox = runtime.wake_outbox
     return runtime

@@ -4,6 +4,8 @@ one piece of work with one-line errors for the known failures."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -12,6 +14,7 @@ import click
 from lte_core.config import ConfigError, Settings, load
 from lte_core.domain import Refused
 from lte_core.store import SchemaTooNew
+from lte_core.store.db import DatabaseFileError, file_error
 
 from ..bootstrap import Runtime, open_runtime
 
@@ -42,18 +45,44 @@ def secrets_of(settings: Settings) -> list[str]:
     return found
 
 
-def with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Open the runtime around one piece of work; clear one-line errors for the known failures."""
+class BadDatabase(click.ClickException):
+    """The database file cannot serve: one line naming it and what is wrong, exit code 2."""
+
+    exit_code = 2
+
+
+def bad_database(settings: Settings, exc: BaseException) -> BadDatabase | None:
+    """The one-line error for a failure that is the database file's (at open or later), if it is."""
+    problem = exc if isinstance(exc, DatabaseFileError) else file_error(settings.db_path, exc)
+    return None if problem is None else BadDatabase(str(problem))
+
+
+def with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]], *, create: bool = True) -> T:
+    """Open the runtime around one piece of work; clear one-line errors for the known failures.
+
+    `create=False` for the commands that only read: a database that does not exist is an error,
+    not a new empty one."""
 
     async def main() -> T:
-        runtime = await open_runtime(settings)
+        runtime = await open_runtime(settings, create=create)
         try:
-            return await work(runtime)
-        finally:
-            await runtime.close()
+            result = await work(runtime)
+        except BaseException:
+            with contextlib.suppress(
+                sqlite3.Error
+            ):  # a damaged file fails again at close: the first error wins
+                await runtime.close()
+            raise
+        await runtime.close()
+        return result
 
     try:
         return asyncio.run(main())
+    except (DatabaseFileError, sqlite3.Error) as exc:
+        problem = bad_database(settings, exc)
+        if problem is None:
+            raise
+        raise problem from None
     except SchemaTooNew as exc:
         raise click.ClickException(str(exc)) from None
     except Refused as exc:

@@ -28,4 +28,4 @@ def export_cmd(ctx: click.Context, kind: str, fmt: str, anonymous: bool) -> None
                 uow, kind, settings.tz, lambda text: click.echo(text, nl=False), fmt=fmt, anonymous=anonymous
             )
 
-    with_runtime(settings, go)
+    with_runtime(settings, go, create=False)

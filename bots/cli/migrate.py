@@ -8,7 +8,7 @@ import click
 
 from lte_core.store import Database, SchemaTooNew
 
-from ._common import settings_of
+from ._common import bad_database, settings_of
 
 
 @click.command()
@@ -30,6 +30,11 @@ def migrate(ctx: click.Context) -> None:
         version, applied = asyncio.run(go())
     except SchemaTooNew as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        problem = bad_database(settings, exc)
+        if problem is None:
+            raise
+        raise problem from None
     click.echo(
         f"schema version {version}"
         + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")

@@ -25,7 +25,7 @@ def stats(ctx: click.Context, fmt: str) -> None:
         async with UnitOfWork(runtime.db, read_only=True) as uow:  # a snapshot, beside a running bot
             return await export.stats(uow)
 
-    figures = with_runtime(settings, go)
+    figures = with_runtime(settings, go, create=False)
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
 import time
 
 import aiohttp
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 
-from lte_core.config import MatrixSettings
+from lte_core.config import ConfigError, MatrixSettings
 from lte_core.outbox import Dispatcher, RateLimiter
 
 from ..bootstrap import Runtime
@@ -23,16 +25,52 @@ from .store import MatrixStore, Session
 from .sync import Syncer
 
 log = logging.getLogger(__name__)
+# nio warns "Error validating response" for every error answer (a refused login, a 5xx) before it
+# reads it as the error it is: we log what it means in one line of our own.
+logging.getLogger("nio.responses").setLevel(logging.ERROR)
 
 DEVICE_NAME = "LTE participation bot"
 
 
-class MatrixLoginError(RuntimeError):
-    """The homeserver refused the configured account; the message names the setting, not its value."""
+class MatrixLoginError(ConfigError):
+    """The homeserver refused the configured account; the message names the setting, not its value.
+    A configuration error: `lte-bot run` ends at once with it, in one line."""
+
+
+class _Unreachable(Exception):
+    """The homeserver answered, but not yet for us: down (5xx, from a proxy in front of it) or
+    rate limited (429). Retried like a network error."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _why(exc: BaseException) -> str:
+    """A few words for why a request did not get through: no traceback, no URL with secrets."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    for error in (getattr(exc, "os_error", None), exc):  # aiohttp.ClientConnectorError wraps one
+        if isinstance(error, OSError) and error.errno:
+            return os.strerror(error.errno)
+    return type(exc).__name__
+
+
+def _refusal(resp: object, setting: str, what: str) -> Exception:
+    """A login or whoami that did not succeed: down (retried) or refused (a configuration error)."""
+    transport = getattr(resp, "transport_response", None)
+    status = getattr(transport, "status", None)
+    if isinstance(status, int) and status >= 500:
+        return _Unreachable(f"HTTP {status}")
+    if status == 429 or getattr(resp, "status_code", None) == "M_LIMIT_EXCEEDED":
+        return _Unreachable("rate limited, HTTP 429")  # logins are limited: a restart loop meets it
+    return MatrixLoginError(f"{setting}: {what} ({getattr(resp, 'status_code', None) or status or '?'})")
 
 
 class MatrixChannel:
     name = "matrix"
+    RETRY_FIRST = 1.0  # seconds before the second attempt to reach the homeserver, doubled each time
+    RETRY_MAX = 60.0
 
     def __init__(self, runtime: Runtime, *, timeline_limit: int = 100, poll_ms: int = 30_000) -> None:
         if runtime.settings.matrix is None:
@@ -60,18 +98,21 @@ class MatrixChannel:
         self.dispatcher: Dispatcher | None = None
 
     async def start(self) -> None:
-        """Log in, start syncing (the first sync is awaited) and start the Matrix outbox."""
-        session = await self.store.session()
+        """Log in (waiting for an unreachable homeserver, with backoff), start syncing (the first
+        sync is awaited) and start the Matrix outbox. A refused account is a `MatrixLoginError` at
+        once; cancelled (a stop meanwhile), nothing is left running."""
         try:
-            await self._login(session)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            await self.client.close()
-            raise MatrixLoginError(
-                f"LTE_MATRIX_HOMESERVER: cannot reach {self.settings.homeserver} ({type(exc).__name__})"
-            ) from None
+            await self._start()
         except BaseException:
-            await self.client.close()
+            try:
+                await self.stop()
+            except Exception:
+                log.exception("matrix: cleaning up after a failed start failed")
             raise
+
+    async def _start(self) -> None:
+        session = await self.store.session()
+        await self._login_when_reachable(session)
         since = session.next_batch if session.user_id == self.settings.user_id else None
         epoch = await self.store.begin_history(int(time.time() * 1000))  # kept from the first start
         self.conversations = Conversations(self.client, self.runtime.engine, self.store, self.outlet, epoch)
@@ -102,17 +143,51 @@ class MatrixChannel:
 
     async def stop(self) -> None:
         """Stop syncing (rooms finish what they hold), stop the outbox, close the connection."""
-        if self.syncer is not None:
-            await self.syncer.stop()
-        if self.dispatcher is not None:
-            await self.runtime.remove_dispatcher(self.dispatcher)
-        await self.client.close()
+        syncer, self.syncer = self.syncer, None
+        dispatcher, self.dispatcher = self.dispatcher, None
+        try:
+            if syncer is not None:
+                await syncer.stop()
+            if dispatcher is not None:
+                await self.runtime.remove_dispatcher(dispatcher)
+        finally:
+            await self.client.close()
 
     async def _remember_poll(self, event_id: str, ref: str) -> None:
         """A poll was started as `event_id`: its responses will come back as PollVotes for it."""
         await self.runtime.engine.remember_poll(self.name, event_id, ref)
 
     # Login --------------------------------------------------------------------------------
+
+    async def _login_when_reachable(self, session: Session) -> None:
+        """Log in; while the homeserver cannot be reached (or answers 5xx), one warning line per
+        attempt and a wait growing from RETRY_FIRST to RETRY_MAX seconds. A refusal (a wrong
+        password, a token revoked) is not retried: it is the configuration, not the network."""
+        delay = self.RETRY_FIRST
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                await self._login(session)
+            except _Unreachable as exc:
+                reason = exc.reason
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                reason = _why(exc)
+            else:
+                if attempts > 1:
+                    log.info("matrix: %s answered after %d attempts", self.settings.homeserver, attempts)
+                return
+            await self.client.close()  # a fresh HTTP session for the next attempt
+            wait = delay * random.uniform(0.8, 1.2)
+            log.warning(
+                "matrix: cannot reach %s (%s); attempt %d, retrying in %.1f s",
+                self.settings.homeserver,
+                reason,
+                attempts,
+                wait,
+            )
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, self.RETRY_MAX)
 
     async def _login(self, session: Session) -> None:
         cfg = self.settings
@@ -121,9 +196,7 @@ class MatrixChannel:
             self.client.restore_login(cfg.user_id, "", cfg.access_token.reveal())
             who = await self.client.whoami()
             if not isinstance(who, WhoamiResponse):
-                raise MatrixLoginError(
-                    f"LTE_MATRIX_ACCESS_TOKEN: refused by the homeserver ({getattr(who, 'status_code', '?')})"
-                )
+                raise _refusal(who, "LTE_MATRIX_ACCESS_TOKEN", "refused by the homeserver")
             if who.user_id != cfg.user_id:
                 raise MatrixLoginError("LTE_MATRIX_USER_ID: the access token belongs to another account")
             self.client.device_id = who.device_id or ""
@@ -134,6 +207,9 @@ class MatrixChannel:
             who = await self.client.whoami()
             if isinstance(who, WhoamiResponse):
                 return
+            down = _refusal(who, "", "")
+            if isinstance(down, _Unreachable):
+                raise down
         await self._password_login(session.device_id if same_account else "")
 
     async def _password_login(self, device_id: str) -> None:
@@ -142,9 +218,7 @@ class MatrixChannel:
         self.client.device_id = device_id or None
         resp = await self.client.login(self.settings.password.reveal(), device_name=DEVICE_NAME)
         if not isinstance(resp, LoginResponse):
-            raise MatrixLoginError(
-                f"LTE_MATRIX_PASSWORD: login refused by the homeserver ({getattr(resp, 'status_code', '?')})"
-            )
+            raise _refusal(resp, "LTE_MATRIX_PASSWORD", "login refused by the homeserver")
         await self.store.save_session(resp.user_id, resp.device_id, resp.access_token)
         log.info("matrix: logged in")
 
@@ -155,7 +229,7 @@ class MatrixChannel:
             return False
         try:
             await self._password_login(self.client.device_id or "")
-        except (MatrixLoginError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except (MatrixLoginError, _Unreachable, aiohttp.ClientError, TimeoutError, OSError) as exc:
             log.error("matrix: logging in again failed (%s)", exc)
             return False
         return True

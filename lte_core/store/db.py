@@ -13,12 +13,18 @@ Checkpoints: the automatic one would run on the loop thread in the commit that c
 threshold and stall every conversation; it is off on the writer, and the reader's thread runs a
 PASSIVE checkpoint (which never waits for nor blocks the writer) at most every
 CHECKPOINT_EVERY seconds after commits. SQLite checkpoints what remains when the database is
-closed."""
+closed.
+
+A file that cannot serve (not a database, damaged, read-only, in a directory SQLite cannot write
+its -wal and -shm in, missing where it must exist) is one `DatabaseFileError` whose message names
+the file and what is wrong with it, raised by `open` after everything it opened is closed again
+(no connection, no reader thread left behind)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import sqlite3
 import time
@@ -38,6 +44,99 @@ CHECKPOINT_EVERY = 1.0  # seconds between passive checkpoints while commits come
 
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer version of the bot."""
+
+
+class DatabaseFileError(sqlite3.DatabaseError):
+    """The database file cannot be used as it is: `str()` is one line naming the file and what is
+    wrong with it, for an operator to act on."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"database {path} {problem}")
+        self.path = path
+        self.problem = problem
+
+
+# SQLite's primary result codes that say something about the file rather than about a statement.
+_DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+
+
+def file_error(path: str, exc: BaseException) -> DatabaseFileError | None:
+    """What `exc`, raised by SQLite on the database at `path`, says about the file; None when it
+    is about something else (a statement, a constraint, a bug)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or not isinstance(code, int):
+        return None
+    primary = code & 0xFF
+    detail = f"(SQLite: {exc})"
+    if primary in _DAMAGED:
+        return DatabaseFileError(path, f"is not an SQLite database or is damaged {detail}")
+    if primary == sqlite3.SQLITE_READONLY:
+        return DatabaseFileError(path, _not_writable(path) or f"cannot be written: read-only {detail}")
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return DatabaseFileError(path, _not_writable(path) or f"cannot be opened {detail}")
+    if primary == sqlite3.SQLITE_FULL:
+        return DatabaseFileError(path, "cannot be written: the disk is full")
+    if primary == sqlite3.SQLITE_IOERR:
+        return DatabaseFileError(path, f"cannot be read or written: input/output error {detail}")
+    if primary in (sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        return DatabaseFileError(path, f"cannot be used: access denied {detail}")
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseFileError(path, f"is locked by another process (waited {BUSY_TIMEOUT:g} s) {detail}")
+    return None
+
+
+def _not_writable(path: str) -> str | None:
+    """Why SQLite cannot write the database file or the -wal and -shm beside it, if that is it."""
+    file = Path(path)
+    if file.is_dir():
+        return "is a directory, not a database file"
+    if file.exists() and not os.access(file, os.R_OK):
+        return "cannot be read: permission denied"
+    if file.exists() and not os.access(file, os.W_OK):
+        return f"cannot be written: read-only (file mode {file.stat().st_mode & 0o777:04o})"
+    folder = file.parent
+    beside = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    if not os.access(folder, os.W_OK) and not all(
+        side.exists() and os.access(side, os.W_OK) for side in beside
+    ):
+        return (
+            f"cannot be written: read-only directory {folder} (SQLite must create "
+            f"{file.name}-wal and {file.name}-shm there)"
+        )
+    for side in beside:
+        if side.exists() and not os.access(side, os.W_OK):
+            return f"cannot be written: read-only {side.name} beside it"
+    return None
+
+
+def check_file(path: str, *, create: bool) -> None:
+    """Before SQLite opens `path`: what SQLite would not say, or not say clearly. A read-only
+    file is opened read-only without a word (the first write would fail, in a conversation); a
+    missing file is created, which only the commands that may create a database want."""
+    file = Path(path)
+    if file.is_dir():
+        raise DatabaseFileError(path, "is a directory, not a database file")
+    if not file.exists():
+        if not create:
+            raise DatabaseFileError(
+                path, "does not exist (check LTE_DB_PATH; `lte-bot migrate` creates a new database)"
+            )
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseFileError(
+                path, f"cannot be created: its directory {file.parent}: {exc.strerror or exc}"
+            ) from None
+        if not os.access(file.parent, os.W_OK):
+            raise DatabaseFileError(path, f"cannot be created: read-only directory {file.parent}")
+        return
+    problem = _not_writable(path)
+    if problem is not None:
+        raise DatabaseFileError(path, problem)
+    if not create and file.stat().st_size == 0 and not Path(f"{path}-wal").exists():
+        raise DatabaseFileError(
+            path, "is empty (check LTE_DB_PATH; `lte-bot migrate` makes it a new database)"
+        )
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -79,10 +178,13 @@ class Database:
             raise RuntimeError("database is not open")
         return self._reader
 
-    async def open(self, *, migrate: bool = True) -> Database:
+    async def open(self, *, migrate: bool = True, create: bool = True) -> Database:
+        """Open (and by default migrate) the database; `create=False`: only one that exists.
+        Raises `DatabaseFileError` for a file that cannot serve, `SchemaTooNew`; closes what it
+        opened on any failure."""
         memory = self.path == ":memory:"
         if not memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            check_file(self.path, create=create)
         try:
             raw = connect(self.path)
             self._conn = Connection(raw)
@@ -103,8 +205,12 @@ class Database:
             else:
                 self._reader = await ThreadedConnection.open(self.path, query_only=True)
                 await self._reader.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
-        except BaseException:
-            await self.close()
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):  # closing a damaged file may fail too
+                await self.close()
+            problem = None if memory else file_error(self.path, exc)
+            if problem is not None:
+                raise problem from None
             raise
         return self
 
