@@ -89,7 +89,7 @@ class OpenFlow:
 
 
 class NeedAction(GlobalChoice):
-    verbs: ClassVar[dict[str, str]] = {"show": "need", "support": "sup", "unsupport": "uns"}
+    verbs: ClassVar[dict[str, str]] = {"show": "need", "support": "sup", "unsupport": "uns", "carry": "carry"}
     link: ClassVar[tuple[str, str] | None] = ("need", "show")
 
     @classmethod
@@ -103,6 +103,10 @@ class NeedAction(GlobalChoice):
     @classmethod
     def unsupport(cls, need_id: int) -> NeedAction:
         return cls("unsupport", need_id)
+
+    @classmethod
+    def carry(cls, need_id: int) -> NeedAction:
+        return cls("carry", need_id)
 
 
 class CircleAction(GlobalChoice):

@@ -218,6 +218,7 @@ class Engine:
                 if state is not None:
                     ctx.next = Next.load(state)
                 await self._dispatch(ctx)
+                self._offer_next(ctx)
                 await self._save(ctx)
         except Exception:
             log.exception("dialog failed for %s", incoming.channel)
@@ -234,6 +235,20 @@ class Engine:
         if self.on_outbox is not None and ctx.uow.outbox.queued:
             self.on_outbox()
         return ctx.replies
+
+    def _offer_next(self, ctx: Ctx) -> None:
+        """No dead end: when nothing waits and the last message offers nothing, it offers the menu
+        (or, to someone who declined the consent, to start again)."""
+        if ctx.next is not None or not ctx.replies:
+            return
+        last = ctx.replies[-1]
+        if not isinstance(last, Reply) or last.options:
+            return
+        if ctx.person.consented:
+            option = OpenFlow(MENU).option(ctx.tr.plain("Menu"))
+        else:
+            option = OpenFlow("start").option(ctx.tr.plain("Start"))
+        ctx.replies[-1] = Reply(last.text, (option,))
 
     async def _save(self, ctx: Ctx) -> None:
         if ctx.next is None:

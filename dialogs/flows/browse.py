@@ -22,20 +22,30 @@ same page comes back with its counts updated. A person's own needs have no suppo
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup
 
-from lte_core.domain import Refused, Theme, fold
+from lte_core.domain import Refused, Theme, fold, parse_need_ref
 from lte_core.services import needs
 
 from ..cards import need_card, need_line, support_option
 from ..choices import NeedAction, OpenFlow
 from ..context import Ctx, Then
-from ..contract import Option
+from ..contract import Option, Text
 from ..pager import Pager
 from ..tr import N_
 from .base import Flow, Picked, Unexpected, handles, step
 
 PAGER = Pager(size=5)
+_REF = re.compile(r"\s*(?:[bB]-?|#)\d{1,9}\s*")
+
+
+def need_ref_in(text: str) -> int | None:
+    """A need's reference typed as such (`B-12`, `b12`, `#12`); a bare number is a choice."""
+    return parse_need_ref(text) if _REF.fullmatch(text) else None
+
+
 ALL = "*"  # not a possible theme code
 
 
@@ -72,6 +82,10 @@ class BrowseFlow(Flow):
     async def start(self, ctx: Ctx, args: str) -> None:
         ctx.data.update(theme=None)
         PAGER.reset(ctx)
+        ref = need_ref_in(args)
+        if ref is not None:  # /besoins B-12 opens it
+            ctx.finish()
+            return await self.show_need(ctx, ref)
         if args.strip():
             theme = find_theme(await ctx.themes(), args)
             if theme is None:
@@ -149,8 +163,14 @@ class BrowseFlow(Flow):
         PAGER.reset(ctx)
         await self.show_page(ctx)
 
-    @step("page")
-    async def on_page(self, ctx: Ctx, event: Picked) -> None:
+    @step("page", accepts=(Picked, Text))
+    async def on_page(self, ctx: Ctx, event: Picked | Text) -> None:
+        if isinstance(event, Text):  # « B-12 » typed: its card, then the same page
+            ref = need_ref_in(event.text)
+            if ref is None:
+                raise Unexpected
+            await self.show_need(ctx, ref)
+            return await self.show_page(ctx)
         value = event.value
         if value == "done":
             ctx.finish()
@@ -201,7 +221,25 @@ class BrowseFlow(Flow):
         options: list[Option] = []
         if need.status.is_open and need.author_id != ctx.person.id:
             options.append(support_option(ctx.tr, need, supported))
+        if need.status.is_open and need.carrier_id is None:  # no dead end: carry it from here
+            options.append(NeedAction.carry(need.id).option(ctx.tr.plain("Carry this need")))
+        options.append(OpenFlow("browse").option(ctx.tr.plain("See and support needs")))
         ctx.say(need_card(ctx.tr, need, await ctx.themes(), history=True), options)
+
+    @handles(NeedAction, "carry")
+    async def carry(self, ctx: Ctx, need_id: int) -> None:
+        need = await needs.carry_need(ctx.uow, ctx.person.id, need_id, ctx.now)
+        ctx.say(
+            ctx._(
+                "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. "
+                "Thank you!",
+                ref=need.ref,
+            ),
+            [
+                NeedAction.show(need.id).option(ctx.tr.plain("See the need")),
+                OpenFlow("my_needs").option(ctx.tr.plain("My needs")),
+            ],
+        )
 
     @handles(NeedAction, "support")
     async def support(self, ctx: Ctx, need_id: int) -> None:
