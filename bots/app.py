@@ -5,6 +5,7 @@ Adapters never import this module (it imports them): they are handed a `bots.boo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -47,7 +48,21 @@ async def serve(runtime: Runtime, channels: Sequence[Channel], stop: asyncio.Eve
     started: list[Channel] = []
     try:
         for channel in channels:
-            await channel.start()
+            # A channel may take long to start (it waits for its server to come up): a stop
+            # signal meanwhile cancels the start.
+            starting = asyncio.ensure_future(channel.start())
+            stopping = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+                if not starting.done():
+                    starting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await starting
+            if starting.cancelled():
+                return
+            starting.result()
             started.append(channel)
             log.info("%s channel started", channel.name)
         await stop.wait()

@@ -93,6 +93,19 @@ class _PtbParseFailure(logging.Filter):
         return not str(record.msg).startswith("Error while parsing updates!")
 
 
+class _PtbLastPoll(logging.Filter):
+    """At stop, ptb's last getUpdates (to confirm the updates fetched) fails when the Bot API is
+    down, and ptb logs it with a whole traceback: one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Error while calling `get_updates` one more"):
+            error = record.exc_info[1]
+            record.msg = "telegram: the last getUpdates at stop failed (%s: %s)"
+            record.args = (type(error).__name__, error)
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class SkippingBot(ExtBot[None]):
     """ptb's bot, but an update it cannot read (a `callback_query` without `id`, a chat without
     `type`) no longer fails its whole batch: ptb would fetch the same batch again forever. The
@@ -137,6 +150,7 @@ class SkippingBot(ExtBot[None]):
 
 
 ExtBot._LOGGER.addFilter(_PtbParseFailure())
+logging.getLogger("telegram.ext.Updater").addFilter(_PtbLastPoll())
 
 
 def api_urls(base_url: str | None) -> tuple[str, str] | None:
