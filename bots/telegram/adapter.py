@@ -73,7 +73,7 @@ QUEUE_LIMIT = 20
 # Telegram: "avoid sending more than one message per second in a particular chat", short bursts
 # allowed. Edits count as messages.
 PACE_RATE = 1.0
-PACE_BURST = 10
+PACE_BURST = 20
 STOP_GRACE = 10.0  # seconds `stop` waits for the chats' queues to be worked off
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # backoff while the Bot API cannot be reached at start-up
 
@@ -346,22 +346,19 @@ class TelegramChannel:
         async def run(update: Update, context: Any) -> None:
             work = handler(update)
             if work is None:
-                self._done(update)
+                await self._done(update)
                 return
             chat_id, job, user = work
             if not self._enqueue(chat_id, job, user, update):
-                self._done(update)
+                await self._done(update)
 
         return run
 
-    def _done(self, update: Update | int) -> None:
+    async def _done(self, update: Update | int) -> None:
         self.handled += 1
         chat_id = update if isinstance(update, int) else _chat_of(update)
         if self.on_handled is not None and chat_id is not None:
             self.on_handled(chat_id)
-        asyncio.get_running_loop().create_task(self._notify())
-
-    async def _notify(self) -> None:
         async with self._progress:
             self._progress.notify_all()
 
@@ -393,7 +390,7 @@ class TelegramChannel:
                     self._log_failure(exc)
                 finally:
                     if counted:
-                        self._done(chat_id)
+                        await self._done(chat_id)
         finally:
             if self._backlogs.get(chat_id) is backlog:
                 del self._backlogs[chat_id]
