@@ -297,22 +297,26 @@ class TelegramChannel:
 
     async def _initialize(self) -> None:
         delay = RETRY_FIRST
-        while True:
-            try:
-                await self.application.initialize()
-                return
-            except InvalidToken:
-                raise ConfigError(
-                    "LTE_TELEGRAM_TOKEN: refused by the Bot API (getMe answered Unauthorized)"
-                ) from None
-            except NetworkError as exc:  # TimedOut too
-                log.warning(
-                    "telegram: the Bot API cannot be reached (%s); trying again in %g s",
-                    self._said(exc),
-                    delay,
-                )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX)
+        try:
+            while True:
+                try:
+                    await self.application.initialize()
+                    return
+                except InvalidToken:
+                    raise ConfigError(
+                        "LTE_TELEGRAM_TOKEN: refused by the Bot API (getMe answered Unauthorized)"
+                    ) from None
+                except NetworkError as exc:  # TimedOut too
+                    log.warning(
+                        "telegram: the Bot API cannot be reached (%s); trying again in %g s",
+                        self._said(exc),
+                        delay,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+        except BaseException:  # refused, or stopped while waiting: close the connections opened
+            await self.bot.shutdown()
+            raise
 
     async def stop(self) -> None:
         """Stop polling, finish the updates in hand, stop the outbox sender, close the connections."""
