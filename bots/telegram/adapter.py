@@ -348,7 +348,11 @@ class TelegramChannel:
         """ptb's callback: the update's work goes to its chat's queue, and ptb's slot is free."""
 
         async def run(update: Update, context: Any) -> None:
-            work = handler(update)
+            try:
+                work = handler(update)
+            except BaseException:  # ptb's error handler logs it
+                await self._done(update)
+                raise
             if work is None:
                 await self._done(update)
                 return
@@ -401,6 +405,8 @@ class TelegramChannel:
 
     async def _drain(self) -> None:
         """Let the chats' queues be worked off, for `STOP_GRACE` seconds at most."""
+        if self._answering:  # presses answered though dropped
+            await asyncio.wait(set(self._answering), timeout=STOP_GRACE)
         workers = {b.worker for b in self._backlogs.values() if b.worker is not None}
         if not workers:
             return
