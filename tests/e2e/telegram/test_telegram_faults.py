@@ -122,8 +122,9 @@ async def test_a_poison_update_is_skipped_once_and_the_others_are_served(
     finally:
         await bot.close()
 
-    for poison in (press, typeless):
-        assert tg.fetched[poison["update_id"]] <= 2
+    fetched = [tg.fetched[poison["update_id"]] for poison in (press, typeless)]
+    print(f"poison updates fetched {fetched} times; {tg.get_updates_calls} getUpdates in all")
+    assert max(fetched) <= 2
     skipped = [r for r in caplog.records if "cannot be read" in r.getMessage()]
     assert len(skipped) == 2 and all("\n" not in r.getMessage() for r in skipped)
     assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
