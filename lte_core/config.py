@@ -141,7 +141,10 @@ def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = 
     base_url = get("LTE_TELEGRAM_BASE_URL")
     if token:
         head, sep, tail = token.partition(":")
-        if not (sep and head.isdigit() and tail):
+        # BotFather's tokens are digits, a colon and letters, digits, "_" or "-": nothing else
+        # (a space pasted inside would only be found out as "Not Found" by the Bot API).
+        letters = all(c.isascii() and (c.isalnum() or c in "_-") for c in tail)
+        if not (sep and head.isascii() and head.isdigit() and tail and letters):
             raise ConfigError(
                 "LTE_TELEGRAM_TOKEN: malformed (expected the <digits>:<letters> token from BotFather)"
             )

@@ -1,7 +1,12 @@
 """The Telegram channel: python-telegram-bot's Application ↔ the dialog engine, and the outbox.
 
-Updates are handled concurrently (one task each), but one chat's updates and replies stay in
-order: a lock per chat covers the engine step and the sending of its replies. A button press is
+Each chat's updates go to a queue of their own, worked by one task while the chat is busy: one
+chat's updates and replies stay in order, ptb's handler returns at once (a waiting update holds no
+slot of ptb's), and one person flooding the bot only fills their own queue. Beyond
+`QUEUE_LIMIT` waiting, an update is dropped and the person told once to slow down. Direct replies
+keep to Telegram's pace for one chat (`PACE_RATE` a second after a burst of `PACE_BURST`).
+An update ptb cannot read is logged once and skipped (`SkippingBot`), and a Bot API that cannot be
+reached at start-up is tried again with backoff, one line each time. A button press is
 answered at once; the first reply replaces the pressed message, the next ones are new messages.
 An answer to a native poll is a PollVote; its replies go to the voter's private chat. Group chats
 get one message saying how to reach the bot privately, nothing else. Direct replies take a token
@@ -11,22 +16,25 @@ to people who are talking to the bot. HTTP goes through aiohttp (`request.Aiohtt
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
+import time
 import traceback
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     PollAnswerHandler,
     filters,
@@ -60,8 +68,89 @@ GROUP_TOLD = "telegram.group_told.{chat_id}"
 CONNECTIONS = 16
 POOL_TIMEOUT = 10.0  # seconds a request may wait for a free connection under a burst
 
+# One chat's queue: a person does not type more than this before the bot answers; a flood does.
+QUEUE_LIMIT = 20
+# Telegram: "avoid sending more than one message per second in a particular chat", short bursts
+# allowed. Edits count as messages.
+PACE_RATE = 1.0
+PACE_BURST = 20
+STOP_GRACE = 10.0  # seconds `stop` waits for the chats' queues to be worked off
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # backoff while the Bot API cannot be reached at start-up
+
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-Handler = Callable[[Update, Any], Coroutine[Any, Any, None]]
+Job = Callable[[], Awaitable[None]]
+# What a handler makes of an update: (the chat, the work to queue for it, who sent it), or None
+# when there is nothing to do.
+Work = tuple[int, Job, User | None] | None
+Handler = Callable[[Update], Work]
+
+
+class _PtbParseFailure(logging.Filter):
+    """ptb logs a whole batch it could not read, at CRITICAL with a traceback, before our
+    `SkippingBot` reads it update by update and logs the unreadable one in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates!")
+
+
+class _PtbLastPoll(logging.Filter):
+    """At stop, ptb's last getUpdates (to confirm the updates fetched) fails when the Bot API is
+    down, and ptb logs it with a whole traceback: one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Error while calling `get_updates` one more"):
+            error = record.exc_info[1]
+            record.msg = "telegram: the last getUpdates at stop failed (%s: %s)"
+            record.args = (type(error).__name__, error)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+class SkippingBot(ExtBot[None]):
+    """ptb's bot, but an update it cannot read (a `callback_query` without `id`, a chat without
+    `type`) no longer fails its whole batch: ptb would fetch the same batch again forever. The
+    batch is read again update by update, an unreadable one is logged once and replaced by a bare
+    `Update(update_id)`, so that the offset moves past it and nobody else waits."""
+
+    _batch: list[Any] | None = None
+
+    async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, *args, **kwargs)
+        if endpoint == "getUpdates":
+            self._batch = result  # one long poll at a time
+        return result
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        self._batch = None
+        try:
+            return await super().get_updates(*args, **kwargs)
+        except TelegramError:
+            raise
+        except Exception:
+            batch, self._batch = self._batch, None
+            if not isinstance(batch, list):
+                raise
+            readable = (self._readable(raw) for raw in batch)
+            return tuple(u for u in readable if u is not None)
+
+    def _readable(self, raw: Any) -> Update | None:
+        try:
+            return Update.de_json(raw, self)
+        except Exception as exc:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            kinds = ",".join(k for k in raw if k != "update_id") if isinstance(raw, dict) else "?"
+            log.error(
+                "telegram: update %s (%s) skipped, it cannot be read: %s: %s",
+                update_id,
+                kinds,
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+            )
+            return Update(update_id) if isinstance(update_id, int) else None
+
+
+ExtBot._LOGGER.addFilter(_PtbParseFailure())
+logging.getLogger("telegram.ext.Updater").addFilter(_PtbLastPoll())
 
 
 def api_urls(base_url: str | None) -> tuple[str, str] | None:
@@ -82,20 +171,19 @@ def api_urls(base_url: str | None) -> tuple[str, str] | None:
 def build_application(
     settings: TelegramSettings, concurrency: int = 256, connections: int = CONNECTIONS
 ) -> AnyApplication:
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token.reveal())
-        .concurrent_updates(concurrency)
-        .request(AiohttpRequest(connections, pool_timeout=POOL_TIMEOUT))
-        # One long poll at a time; ptb adds the poll's timeout to this read timeout.
-        .get_updates_request(AiohttpRequest(1))
-    )
     urls = api_urls(settings.base_url)
-    if urls is not None:
-        builder = builder.base_url(urls[0]).base_file_url(urls[1])
+    base_url, base_file_url = urls or ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
+    bot = SkippingBot(
+        settings.token.reveal(),
+        base_url,
+        base_file_url,
+        request=AiohttpRequest(connections, pool_timeout=POOL_TIMEOUT),
+        # One long poll at a time; ptb adds the poll's timeout to this read timeout.
+        get_updates_request=AiohttpRequest(1),
+    )
     # No persistence: conversations live in the bot's own database. No job queue: the scheduler
     # lives in lte_core.
-    return builder.job_queue(None).build()
+    return ApplicationBuilder().bot(bot).concurrent_updates(concurrency).job_queue(None).build()
 
 
 def _chat_of(update: Update) -> int | None:
@@ -106,27 +194,32 @@ def _chat_of(update: Update) -> int | None:
     return answer.user.id if answer is not None and answer.user is not None else None
 
 
-class _ChatLocks:
-    """One lock per chat, dropped when nobody waits for it."""
+@dataclass
+class _Backlog:
+    """One busy chat: its waiting jobs, worked in order by one task."""
 
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+    jobs: deque[tuple[Job, bool]] = field(default_factory=deque)  # (job, counts as an update)
+    told: bool = False  # told to slow down since the queue was last empty
+    worker: asyncio.Task[None] | None = None
 
-    @contextlib.asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users <= 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
+
+class _Pace:
+    """A token bucket per chat: `burst` messages at once, then `rate` a second."""
+
+    def __init__(self, rate: float = PACE_RATE, burst: float = PACE_BURST) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat → (tokens, when)
+
+    def delay(self, chat_id: int) -> float:
+        """Seconds to wait before the next message to this chat; the message is counted."""
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(chat_id, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate) - 1
+        self._buckets[chat_id] = (tokens, now)
+        if len(self._buckets) > 10_000:  # forget chats whose bucket is full again
+            horizon = now - self.burst / self.rate
+            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > horizon}
+        return 0.0 if tokens >= 0 else -tokens / self.rate
 
 
 class TelegramChannel:
@@ -148,10 +241,13 @@ class TelegramChannel:
         self.sender = TelegramSender(self.application.bot, app.engine)
         self.dispatcher: Dispatcher | None = None
         self.username: str | None = None
-        self._locks = _ChatLocks()
+        self._backlogs: dict[int, _Backlog] = {}
+        self._pace = _Pace()
+        self._answering: set[asyncio.Task[None]] = set()  # callback answers of dropped presses
         self.handled = 0  # updates handled so far, replies sent: tests and benchmarks wait on it
         self._progress = asyncio.Condition()
         self.on_handled: Callable[[int], None] | None = None  # called with the chat id, replies sent
+        self.dropped = 0  # updates dropped because their chat's queue was full
         self._scrub = RedactingFormatter("%(message)s", [self.settings.token.reveal()]).scrub
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
@@ -168,13 +264,10 @@ class TelegramChannel:
     # Life cycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Ask Telegram who the bot is, publish its commands, poll, and start the outbox sender."""
-        try:
-            await self.application.initialize()
-        except InvalidToken:
-            raise ConfigError(
-                "LTE_TELEGRAM_TOKEN: refused by the Bot API (getMe answered Unauthorized)"
-            ) from None
+        """Ask Telegram who the bot is, publish its commands, poll, and start the outbox sender.
+
+        While the Bot API cannot be reached, it is asked again with backoff, one line each time."""
+        await self._initialize()
         try:
             self.username = self.application.bot.username
             async with UnitOfWork(self.app.db) as uow:
@@ -202,6 +295,29 @@ class TelegramChannel:
             await self.stop()  # close what was opened; the caller sees the first error
             raise
 
+    async def _initialize(self) -> None:
+        delay = RETRY_FIRST
+        try:
+            while True:
+                try:
+                    await self.application.initialize()
+                    return
+                except InvalidToken:
+                    raise ConfigError(
+                        "LTE_TELEGRAM_TOKEN: refused by the Bot API (getMe answered Unauthorized)"
+                    ) from None
+                except NetworkError as exc:  # TimedOut too
+                    log.warning(
+                        "telegram: the Bot API cannot be reached (%s); trying again in %g s",
+                        self._said(exc),
+                        delay,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+        except BaseException:  # refused, or stopped while waiting: close the connections opened
+            await self.bot.shutdown()
+            raise
+
     async def stop(self) -> None:
         """Stop polling, finish the updates in hand, stop the outbox sender, close the connections."""
         updater = self.application.updater
@@ -209,6 +325,7 @@ class TelegramChannel:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
+        await self._drain()
         if self.dispatcher is not None:
             await self.dispatcher.stop()
             if self.dispatcher in self.app.dispatchers:
@@ -227,68 +344,161 @@ class TelegramChannel:
 
     # Updates --------------------------------------------------------------------------------
 
-    def _counted(self, handler: Handler) -> Handler:
+    def _counted(self, handler: Handler) -> Callable[[Update, Any], Coroutine[Any, Any, None]]:
+        """ptb's callback: the update's work goes to its chat's queue, and ptb's slot is free."""
+
         async def run(update: Update, context: Any) -> None:
             try:
-                await handler(update, context)
-            finally:
-                self.handled += 1
-                chat_id = _chat_of(update)
-                if self.on_handled is not None and chat_id is not None:
-                    self.on_handled(chat_id)
-                async with self._progress:
-                    self._progress.notify_all()
+                work = handler(update)
+            except BaseException:  # ptb's error handler logs it
+                await self._done(update)
+                raise
+            if work is None:
+                await self._done(update)
+                return
+            chat_id, job, user = work
+            if not self._enqueue(chat_id, job, user, update):
+                await self._done(update)
 
         return run
+
+    async def _done(self, update: Update | int) -> None:
+        self.handled += 1
+        chat_id = update if isinstance(update, int) else _chat_of(update)
+        if self.on_handled is not None and chat_id is not None:
+            self.on_handled(chat_id)
+        async with self._progress:
+            self._progress.notify_all()
+
+    def _enqueue(self, chat_id: int, job: Job, user: User | None, update: Update) -> bool:
+        """Queue an update's work for its chat; False when the queue is full and it is dropped."""
+        backlog = self._backlogs.get(chat_id)
+        if backlog is None:
+            backlog = self._backlogs[chat_id] = _Backlog()
+            backlog.worker = asyncio.create_task(self._work(chat_id, backlog))
+        elif len(backlog.jobs) >= QUEUE_LIMIT:
+            self.dropped += 1
+            if not backlog.told:
+                backlog.told = True
+                log.info("telegram: a chat sends faster than it is read; told to slow down")
+                # First in line: the person learns at once, not after the replies to the backlog.
+                backlog.jobs.appendleft((self._slow_down(chat_id, user), False))
+            return False
+        backlog.jobs.append((job, True))
+        return True
+
+    async def _work(self, chat_id: int, backlog: _Backlog) -> None:
+        """Work one chat's queue until it is empty; the next update starts a new worker."""
+        try:
+            while backlog.jobs:
+                job, counted = backlog.jobs.popleft()
+                try:
+                    await job()
+                except Exception as exc:
+                    self._log_failure(exc)
+                finally:
+                    if counted:
+                        await self._done(chat_id)
+        finally:
+            if self._backlogs.get(chat_id) is backlog:
+                del self._backlogs[chat_id]
+
+    async def _drain(self) -> None:
+        """Let the chats' queues be worked off, for `STOP_GRACE` seconds at most."""
+        if self._answering:  # presses answered though dropped
+            await asyncio.wait(set(self._answering), timeout=STOP_GRACE)
+        workers = {b.worker for b in self._backlogs.values() if b.worker is not None}
+        if not workers:
+            return
+        _, late = await asyncio.wait(workers, timeout=STOP_GRACE)
+        if late:
+            left = sum(len(b.jobs) for b in self._backlogs.values())
+            log.warning("telegram: stopping with %d updates of %d chats not handled", left, len(late))
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    def _slow_down(self, chat_id: int, user: User | None) -> Job:
+        locale = pick_locale(user.language_code if user else None, self.app.settings.default_locale)
+
+        async def tell() -> None:
+            tr = self.app.engine.tr(locale)
+            await self._send(
+                chat_id,
+                Part(
+                    str(
+                        tr._(
+                            "You are sending messages faster than I can read them. Please wait a "
+                            "moment, then send this one again."
+                        )
+                    )
+                ),
+            )
+
+        return tell
 
     async def wait_handled(self, count: int, timeout: float = 5.0) -> None:
         """Wait until `count` updates have been handled and their replies sent."""
         async with asyncio.timeout(timeout), self._progress:
             await self._progress.wait_for(lambda: self.handled >= count)
 
-    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def _on_message(self, update: Update) -> Work:
         message = update.message
         user = message.from_user if message else None
         if message is None or user is None or user.is_bot:
-            return
+            return None
         incoming = parse.incoming(user, parse.event_of(message))
-        async with self._locks.hold(message.chat.id):
-            replies = await self.app.engine.handle(incoming)
-            await self.reply(message.chat.id, replies)
+        chat_id = message.chat.id
 
-    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def step() -> None:
+            replies = await self.app.engine.handle(incoming)
+            await self.reply(chat_id, replies)
+
+        return chat_id, step, user
+
+    def _on_press(self, update: Update) -> Work:
         query = update.callback_query
         if query is None:
-            return
-        # Answered at once, whatever the data (stale or forged too): the button stops spinning.
-        # The answer goes out before the engine has even looked at the press, and the engine works
-        # while it travels: awaiting it first (or before the edit) adds a round trip to Telegram
-        # to every press (measured: p50 67 ms against 37 ms with a 30 ms round trip, 40 residents).
-        answered = asyncio.create_task(self._answer(query.answer()))
-        try:
-            pressed = query.message if isinstance(query.message, Message) else None
-            chat = query.message.chat if query.message is not None else None
-            if chat is None or chat.type != ChatType.PRIVATE or query.data is None:
-                return
-            incoming = parse.incoming(query.from_user, Choice(query.data))
-            async with self._locks.hold(chat.id):
+            return None
+        # Answered at once, whatever the data (stale or forged too), even when the press is
+        # dropped: the button stops spinning. The answer goes out before the engine has even
+        # looked at the press, and the engine works while it travels: awaiting it first (or before
+        # the edit) adds a round trip to Telegram to every press (measured: p50 67 ms against
+        # 37 ms with a 30 ms round trip, 40 residents).
+        answered = asyncio.get_running_loop().create_task(self._answer(query.answer()))
+        self._answering.add(answered)
+        answered.add_done_callback(self._answering.discard)
+        pressed = query.message if isinstance(query.message, Message) else None
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != ChatType.PRIVATE or query.data is None:
+            return None
+        incoming = parse.incoming(query.from_user, Choice(query.data))
+        chat_id = chat.id
+
+        async def step() -> None:
+            try:
                 replies = await self.app.engine.handle(incoming)
                 editable = pressed.message_id if pressed is not None and pressed.text is not None else None
-                await self.reply(chat.id, replies, edit=editable)
-        finally:
-            await answered
+                await self.reply(chat_id, replies, edit=editable)
+            finally:
+                await answered
 
-    async def _on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        return chat_id, step, query.from_user
+
+    def _on_poll_answer(self, update: Update) -> Work:
         """A vote (or a withdrawn vote) on a native poll; the replies go to the voter's private
         chat, whose id is the voter's user id."""
         answer = update.poll_answer
         user = answer.user if answer is not None else None
         if answer is None or user is None or user.is_bot or answer.voter_chat is not None:
-            return  # a vote cast on behalf of a chat: nobody to answer in private
+            return None  # a vote cast on behalf of a chat: nobody to answer in private
         incoming = parse.incoming(user, PollVote(answer.poll_id, tuple(answer.option_ids)))
-        async with self._locks.hold(user.id):
+
+        async def step() -> None:
             replies = await self.app.engine.handle(incoming)
             await self.reply(user.id, replies)
+
+        return user.id, step, user
 
     async def _answer(self, answering: Any) -> None:
         try:
@@ -296,13 +506,15 @@ class TelegramChannel:
         except TelegramError as exc:  # too old, already answered: nothing to do about it
             log.debug("telegram: answerCallbackQuery failed: %s", self._said(exc))
 
-    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def _on_group(self, update: Update) -> Work:
         """Once per group: how to reach the bot in private. Group messages are never read."""
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
-            return
-        async with self._locks.hold(chat.id):
-            key = GROUP_TOLD.format(chat_id=chat.id)
+            return None
+        chat_id = chat.id
+
+        async def step() -> None:
+            key = GROUP_TOLD.format(chat_id=chat_id)
             async with UnitOfWork(self.app.db) as uow:
                 if await uow.kv.get(key) is not None:
                     return
@@ -315,7 +527,9 @@ class TelegramChannel:
                 "To express a need, support one or join a circle, write to me here: {link}",
                 link=link,
             )
-            await self._send(chat.id, Part(str(text)))
+            await self._send(chat_id, Part(str(text)))
+
+        return chat_id, step, user
 
     # Replies --------------------------------------------------------------------------------
 
@@ -328,7 +542,7 @@ class TelegramChannel:
 
     async def _edit(self, chat_id: int, message_id: int, part: Part) -> bool:
         """Replace a message; False when it cannot be (then the reply goes as a new message)."""
-        self.limiter.take_now()
+        await self._paced(chat_id)
         try:
             await self._retrying(
                 self.bot.edit_message_text,
@@ -348,8 +562,16 @@ class TelegramChannel:
             return False
         return True
 
-    async def _send(self, chat_id: int, part: Part) -> None:
+    async def _paced(self, chat_id: int) -> None:
+        """Wait for this chat's pace (only this chat's worker waits), then take a token of the
+        channel's limiter without waiting."""
+        delay = self._pace.delay(chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
         self.limiter.take_now()
+
+    async def _send(self, chat_id: int, part: Part) -> None:
+        await self._paced(chat_id)
         try:
             await self._retrying(send_part, self.bot, self.app.engine, chat_id, part)
         except Forbidden as exc:
@@ -376,9 +598,10 @@ class TelegramChannel:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A handler failed: log it (never the token) and go on serving."""
-        error = context.error
-        if error is None:
-            return
+        if context.error is not None:
+            self._log_failure(context.error)
+
+    def _log_failure(self, error: BaseException) -> None:
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         log.error("telegram: an update could not be handled:\n%s", self._scrub(trace))
 

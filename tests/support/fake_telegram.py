@@ -31,7 +31,7 @@ import math
 import re
 import struct
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -529,6 +529,7 @@ class FakeTelegram:
         bot_username: str = "lte_test_bot",
         bot_first_name: str = "LTE Bot",
         strict_entities: bool = True,
+        port: int = 0,
     ) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
@@ -546,7 +547,7 @@ class FakeTelegram:
         # Telegram, for measurements where the order of calls matters (0 in tests).
         self.latency = 0.0
         self.host = "127.0.0.1"
-        self.port = 0
+        self.port = port  # 0: a free one, chosen at start
         self._runner: web.AppRunner | None = None
         self._closing = False
 
@@ -555,6 +556,9 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._update_event = asyncio.Event()
         self._allowed_updates: frozenset[str] | None = None
+        # How many times each update id was handed out by getUpdates (a batch the bot cannot read
+        # and never confirms is handed out again and again).
+        self.fetched: Counter[int] = Counter()
 
         self._message_ids: defaultdict[ChatId, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._callback_ids = itertools.count(4_000_000_000_000_000_000)
@@ -601,7 +605,7 @@ class FakeTelegram:
         await self.stop()
 
     async def start(self) -> None:
-        """Bind 127.0.0.1 on a free port and start serving."""
+        """Bind 127.0.0.1 (on a free port unless one was given) and start serving."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -609,7 +613,7 @@ class FakeTelegram:
         # getUpdates on stop) must not keep the handler alive until the poll timeout.
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._closing = False
@@ -1123,6 +1127,7 @@ class FakeTelegram:
             finally:
                 self._parked -= 1
             batch = self._batch(limit)
+        self.fetched.update(u["update_id"] for u in batch)
         return web.Response(body=json.dumps({"ok": True, "result": batch}), content_type="application/json")
 
     def _confirm(self, offset: int) -> None:
