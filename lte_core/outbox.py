@@ -327,6 +327,8 @@ class Dispatcher:
                     batch, self._ops = self._ops, []
                     started = await self._write(uow, batch)
             except Exception as exc:
+                if not batch:  # failed before it was taken (the transaction did not begin)
+                    batch, self._ops = self._ops, []
                 failures += 1
                 log.exception("outbox %s: the journal could not write (%d)", self.channel, failures)
                 keep = [op for op in batch if op.kind not in ("start", "defer") and failures < JOURNAL_TRIES]
