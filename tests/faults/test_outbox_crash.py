@@ -89,6 +89,7 @@ async def test_two_sigkills_during_a_broadcast_send_nobody_more_than_twice(tmp_p
     db_path = tmp_path / "lte.sqlite3"
     assert await mission_to_a_crowd(db_path) == MEMBERS
     async with FakeTelegram(token=TOKEN) as tg:
+        tg.latency = 0.03  # a round trip to Telegram: several sends are in the air at any time
         env = environ(db_path, tg, LTE_TELEGRAM_RATE=RATE)
 
         def sends() -> list[int]:
