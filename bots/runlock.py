@@ -48,9 +48,10 @@ def run_lock(db_path: str) -> Iterator[Path]:
         yield Path(db_path)
         return
     db_path = os.path.abspath(db_path)
-    path = lock_path(db_path)
+    path = lock_path(os.path.realpath(db_path))  # one lock whichever link the file is reached by
     # Opened without truncating: the holder's pid must stay readable for the one refused.
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # as the database's own opening does
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise LockError(f"cannot create the run lock {path}: {exc.strerror}") from None
