@@ -1,4 +1,5 @@
-"""`lte-bot run`: serve every configured channel in one process until SIGINT or SIGTERM."""
+"""`lte-bot run`: serve every configured channel in one process until SIGINT or SIGTERM; one
+`run` per database (a second one refuses to start, exit code 2)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from lte_core import logs
 
 from ..app import configured_channels, serve
 from ..bootstrap import Runtime
+from ..runlock import AlreadyRunning, LockError, run_lock
 from ._common import secrets_of, settings_of, with_runtime
 
 
@@ -39,4 +41,13 @@ def run(ctx: click.Context) -> None:
             loop.add_signal_handler(sig, stop.set)
         await serve(runtime, configured_channels(runtime), stop)
 
-    with_runtime(settings, go)
+    try:
+        # Taken before the database is opened: a second `run` must not requeue the first one's
+        # messages in flight (they would be sent twice).
+        with run_lock(settings.db_path):
+            with_runtime(settings, go)
+    except AlreadyRunning as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except LockError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -84,6 +84,11 @@ _COUNT_NEW = _COUNT_REACHABLE + (
 _ANY_OF_KEY = "SELECT 1 FROM outbox WHERE dedup_key >= :key || ':p' AND dedup_key < :key || ':q' LIMIT 1"
 
 
+# What `requeue_in_flight` writes in `last_error`: the row was in the air when its sender died.
+REQUEUED = "in flight when its sender was stopped: queued again (it may arrive twice)"
+GIVEN_UP = "in flight at two stops of its sender: given up, not sent a third time (it may have arrived twice)"
+
+
 class OutboxRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -219,6 +224,28 @@ class OutboxRepo:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def due(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
+        """The next due messages in sending order, read only: nothing is marked, so what is read
+        ahead and not sent yet is still `pending` if the process dies (see `start`)."""
+        async with self.conn.execute(
+            "SELECT * FROM outbox INDEXED BY outbox_claim WHERE channel = ? AND status = 'pending'"
+            " AND not_before <= ? ORDER BY priority, id LIMIT ?",
+            (channel, to_iso(now), limit),
+        ) as cur:
+            return [_message(r) for r in await cur.fetchall()]
+
+    async def start(self, ids: Sequence[int]) -> set[int]:
+        """Mark these messages `sending`, an attempt counted, just before they go out; returns the
+        ids that were still pending (a message dropped meanwhile is not sent)."""
+        if not ids:
+            return set()
+        async with self.conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+            "WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending' RETURNING id",
+            (json.dumps(list(ids)),),
+        ) as cur:
+            return {int(r[0]) for r in await cur.fetchall()}
+
     async def claim(self, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
         """Take due messages for sending: marked `sending` so a crash leaves them to be retried."""
         msgs = await self._claim("channel = ?", (channel,), now, limit)
@@ -277,10 +304,22 @@ class OutboxRepo:
         )
         return cur.rowcount
 
-    async def requeue_in_flight(self) -> int:
-        """After a crash: what was being sent goes back to the queue (sent again at most once)."""
-        cur = await self.conn.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
-        return cur.rowcount
+    async def requeue_in_flight(self, channel: str | None = None) -> tuple[int, int]:
+        """At start, what a killed sender left `sending` (it may have gone out): queued again,
+        once; found `sending` a second time, given up as failed rather than sent a third time.
+        Returns (requeued, given up). Only `channel`'s rows when given: another channel's sender
+        may be running."""
+        where = "status = 'sending'" + (" AND channel = :channel" if channel else "")
+        async with self.conn.execute(
+            # One statement: the expressions all read the row as it was before.
+            "UPDATE outbox SET status = CASE WHEN interrupted > 0 THEN 'failed' ELSE 'pending' END, "
+            "last_error = CASE WHEN interrupted > 0 THEN :given_up ELSE :requeued END, "
+            f"interrupted = interrupted + 1 WHERE {where} RETURNING status",
+            {"channel": channel, "given_up": GIVEN_UP, "requeued": REQUEUED},
+        ) as cur:
+            statuses = [r[0] for r in await cur.fetchall()]
+        given_up = statuses.count("failed")
+        return len(statuses) - given_up, given_up
 
     async def next_due(self, channel: str) -> datetime | None:
         async with self.conn.execute(
