@@ -8,6 +8,7 @@ the file itself stays (removing it would let two processes lock two different fi
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
@@ -54,6 +55,12 @@ def run_lock(db_path: str) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)  # as the database's own opening does
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and not os.access(path.parent, os.W_OK):
+            # Said as a bad database file is: the run cannot write beside its database.
+            raise LockError(
+                f"database {db_path} cannot be written: read-only directory {path.parent} "
+                f"(lte-bot run keeps its lock {path.name} there, SQLite its -wal and -shm)"
+            ) from None
         raise LockError(f"cannot create the run lock {path}: {exc.strerror}") from None
     try:
         try:

@@ -50,4 +50,5 @@ def run(ctx: click.Context) -> None:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     except LockError as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)

@@ -26,7 +26,9 @@ async def test_a_notification_never_changes_what_a_number_answers(tmp_path: Path
             ident = await uow.people.identity("terminal", "ada")
             assert ident is not None
             need_id = 1
-            await notify(uow, [ident.person_id], NeedCarried(need_id, "B-1"), key="t", now=runtime.clock.now())
+            await notify(
+                uow, [ident.person_id], NeedCarried(need_id, "B-1"), key="t", now=runtime.clock.now()
+            )
         await term.show_outbox()
         shown = out.getvalue()
         assert "📬" in shown and "  a. Voir le besoin" in shown.split("📬")[-1]
