@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import re
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 
 from ..clock import to_iso
-from ..domain import Need, NeedMove, NeedStatus, fold, keywords
+from ..domain import Need, NeedMove, NeedStatus, alike, stems
 from . import _rows
 from .conn import Connection
 
 # How many of the best full-text matches are ranked before the closed ones are left out.
 SIMILAR_DEPTH = 64
+# How many needs written before their stems were (migration 0006) are stemmed per statement.
+_FILL_CHUNK = 500
+
+# The connections whose needs all have their stems (filled at the first search after start).
+_stemmed: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def stem_column(text: str, place: str | None) -> str:
+    """What `needs.stems` holds: the stems of what the need says, sorted, space-separated."""
+    return " ".join(sorted(stems(text, place)))
+
 
 _SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
 
@@ -24,11 +35,12 @@ class NeedRepo:
     async def add(self, need: Need) -> Need:
         ts = to_iso(need.created_at)
         cur = await self.conn.execute(
-            "INSERT INTO needs (author_id, text, theme, place, lat, lon, photo_ref, status, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO needs (author_id, text, stems, theme, place, lat, lon, photo_ref, status, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 need.author_id,
                 need.text,
+                stem_column(need.text, need.place),
                 need.theme,
                 need.place,
                 need.lat,
@@ -55,11 +67,12 @@ class NeedRepo:
 
     async def save(self, need: Need, now: datetime) -> None:
         await self.conn.execute(
-            "UPDATE needs SET theme = ?, place = ?, status = ?, carrier_id = ?, merged_into = ?, circle_id = ?, "
-            "decline_reason = ?, updated_at = ? WHERE id = ?",
+            "UPDATE needs SET theme = ?, place = ?, stems = ?, status = ?, carrier_id = ?, merged_into = ?, "
+            "circle_id = ?, decline_reason = ?, updated_at = ? WHERE id = ?",
             (
                 need.theme,
                 need.place,
+                stem_column(need.text, need.place),  # the place's words are not what it needs
                 need.status.value,
                 need.carrier_id,
                 need.merged_into,
@@ -155,39 +168,73 @@ class NeedRepo:
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     async def similar(self, text: str, *, limit: int = 3, exclude_closed: bool = True) -> list[Need]:
-        """Needs whose words are close to `text`, best first (accents and case folded)."""
-        words = sorted(keywords(text)) or sorted(set(re.findall(r"[a-z0-9]{3,}", fold(text))))
-        if not words:
+        """Needs that say much the same as `text`, best first: they share stems (« compost » and
+        « composteur », accents and case folded), enough of them (SIMILARITY_THRESHOLD); stop
+        words, place words and proper names do not count."""
+        wanted = stems(text)
+        if not wanted:
             return []
-        query = " OR ".join(f'"{w}"' for w in words[:24])
+        await self._fill_stems()
+        query = " OR ".join(f'"{w}"' for w in sorted(wanted)[:24])
         # The best matches are ranked on the full-text index alone; only those few are joined to
-        # their needs, filtered and counted. Should the closed ones leave fewer than `limit`,
-        # the ranking goes on over every match.
+        # their needs, and the open ones alike enough kept. Should that leave fewer than `limit`
+        # while the index had more, the ranking goes on, the next `depth` at a time.
         depth = max(SIMILAR_DEPTH, 4 * limit)
-        found = await self._similar(query, limit, depth, exclude_closed)
-        if len(found) < limit and exclude_closed and await self._matches(query) > depth:
-            found = await self._similar(query, limit, None, exclude_closed)
-        return found
+        found: list[Need] = []
+        offset = 0
+        while True:
+            ranked = await self._similar(query, wanted, found, limit, depth, offset, exclude_closed)
+            if len(found) >= limit or ranked < depth:
+                return found
+            offset += depth
 
-    async def _matches(self, query: str) -> int:
-        async with self.conn.execute(
-            "SELECT count(*) FROM needs_fts WHERE needs_fts MATCH ?", (query,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    async def _similar(self, query: str, limit: int, depth: int | None, exclude_closed: bool) -> list[Need]:
-        closed = (
-            "WHERE n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
-        )
+    async def _similar(
+        self,
+        query: str,
+        wanted: frozenset[str],
+        found: list[Need],
+        limit: int,
+        depth: int,
+        offset: int,
+        exclude_closed: bool,
+    ) -> int:
+        """Adds to `found` the needs alike among the `depth` matches ranked after `offset`;
+        returns how many matches were ranked."""
+        closed = "AND n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
+        # LEFT JOIN: a closed match still gives its row (of NULLs), so the ranked are counted too.
         sql = (
             "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports "
             "FROM (SELECT rowid AS id, bm25(needs_fts) AS score FROM needs_fts WHERE needs_fts MATCH ? "
-            f"ORDER BY score, rowid LIMIT ?) AS best JOIN needs n ON n.id = best.id {closed} "
-            "ORDER BY best.score, best.id LIMIT ?"
+            f"ORDER BY score, rowid LIMIT ? OFFSET ?) AS best LEFT JOIN needs n ON n.id = best.id {closed} "
+            "ORDER BY best.score, best.id"
         )
-        async with self.conn.execute(sql, (query, -1 if depth is None else depth, limit)) as cur:
-            return [_rows.need(r) for r in await cur.fetchall()]
+        async with self.conn.execute(sql, (query, depth, offset)) as cur:
+            rows = await cur.fetchall()
+        for row in rows:
+            if (
+                row["id"] is not None
+                and len(found) < limit
+                and alike(wanted, frozenset((row["stems"] or "").split()))
+            ):
+                found.append(_rows.need(row))
+        return len(rows)
+
+    async def _fill_stems(self) -> None:
+        """The needs written before their stems were have them computed, once per connection."""
+        if self.conn in _stemmed:
+            return
+        while True:
+            async with self.conn.execute(
+                "SELECT id, text, place FROM needs WHERE stems IS NULL ORDER BY id LIMIT ?", (_FILL_CHUNK,)
+            ) as cur:
+                rows = await cur.fetchall()
+            if not rows:
+                break
+            await self.conn.executemany(
+                "UPDATE needs SET stems = ? WHERE id = ?",
+                [(stem_column(r["text"], r["place"]), r["id"]) for r in rows],
+            )
+        _stemmed.add(self.conn)
 
     async def stats(self) -> tuple[dict[str, int], dict[str, int]]:
         """Needs counted by status and by theme."""

@@ -63,7 +63,10 @@ async def test_similar_need_search_folds_accents_and_case(db: Database, clock) -
             await uow.needs.add(Need(0, uid.id, text, NeedStatus.EXPRESSED, clock.now()))
         found = await uow.needs.similar("JARDIN PARTAGE")
         assert [n.text for n in found] == ["Un jardin partagé dans le quartier"]
-        assert [n.text for n in await uow.needs.similar("velo")] == []  # whole words, not fragments
+        # One vélo is about vélos (stemmed: this asserted the plural did not match); fragments never.
+        assert [n.text for n in await uow.needs.similar("velo")] == ["Réparer les vélos"]
+        assert [n.text for n in await uow.needs.similar("vel")] == []
+        assert [n.text for n in await uow.needs.similar("compost")] == ["Des composteurs collectifs"]
         assert [n.text for n in await uow.needs.similar("vélos à réparer")] == ["Réparer les vélos"]
         assert await uow.needs.similar("   !!! ") == []
 
