@@ -50,7 +50,10 @@ from .tr import Tr
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
+# Nothing beyond this is kept of a typed text: a longer one is cut to MAX_INPUT + 1 characters,
+# still too long for every field (none takes more than 1 000), so the step waiting refuses it with
+# its own limit, the one its question and its other refusals say; the engine never says another.
+MAX_INPUT = 4000
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"
 
@@ -250,15 +253,7 @@ class Engine:
     async def _dispatch(self, ctx: Ctx) -> None:
         event = ctx.incoming.event
         if isinstance(event, Text) and len(event.text) > MAX_INPUT:
-            ctx.say(
-                ctx._(
-                    "That message is too long ({length} characters). Please keep it under {max} characters.",
-                    length=len(event.text),
-                    max=MAX_INPUT,
-                )
-            )
-            self.reprompt(ctx)
-            return
+            event = Text(event.text[: MAX_INPUT + 1])
         if isinstance(event, Text):
             stripped = event.text.strip()
             if stripped[:1] in ("/", "!") and len(stripped) > 1 and not stripped[1:2].isspace():
