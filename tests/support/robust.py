@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
+from dialogs import cards
 from dialogs.contract import Choice, Event, Location, Photo, Reply, Text, Unreadable, to_plain
 from dialogs.engine import MAX_INPUT
 
@@ -14,6 +17,11 @@ from .chat import Person, dialog_state
 def said(person: Person, msgid: str, **params: Any) -> str:
     """A message as this person reads it in French (whatever the state of the catalogs)."""
     return to_plain(person.engine.tr("fr")._(msgid, **params))
+
+
+def the_circle(person: Person, name: str) -> Markup:
+    """« le cercle <b>Marché</b> » as this person reads it in French (a parameter of `said`)."""
+    return cards.the_circle(person.engine.tr("fr"), name)
 
 
 def said_n(person: Person, singular: str, plural: str, n: int, **params: Any) -> str:
