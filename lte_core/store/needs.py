@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..clock import to_iso
-from ..domain import Need, NeedMove, NeedStatus, alike, stems
+from ..domain import SIMILARITY_THRESHOLD, Need, NeedMove, NeedStatus, stems
 from . import _rows
 from .conn import Connection
 
@@ -25,7 +25,8 @@ def stem_column(text: str, place: str | None) -> str:
     return " ".join(sorted(stems(text, place)))
 
 
-_SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
+_SELECT_SUPPORTS = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports"
+_SELECT = f"{_SELECT_SUPPORTS} FROM needs n"
 
 
 class NeedRepo:
@@ -178,46 +179,38 @@ class NeedRepo:
         query = " OR ".join(f'"{w}"' for w in sorted(wanted)[:24])
         # The best matches are ranked on the full-text index alone; only those few are joined to
         # their needs, and the open ones alike enough kept. Should that leave fewer than `limit`
-        # while the index had more, the ranking goes on, the next `depth` at a time.
+        # while the index had more, the ranking goes on over the rest. Whether a need is alike
+        # is decided in SQL, as `alike` does: shared² ≥ threshold² · |wanted| · |its stems|.
         depth = max(SIMILAR_DEPTH, 4 * limit)
-        found: list[Need] = []
-        offset = 0
-        while True:
-            ranked = await self._similar(query, wanted, found, limit, depth, offset, exclude_closed)
-            if len(found) >= limit or ranked < depth:
-                return found
-            offset += depth
-
-    async def _similar(
-        self,
-        query: str,
-        wanted: frozenset[str],
-        found: list[Need],
-        limit: int,
-        depth: int,
-        offset: int,
-        exclude_closed: bool,
-    ) -> int:
-        """Adds to `found` the needs alike among the `depth` matches ranked after `offset`;
-        returns how many matches were ranked."""
-        closed = "AND n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
-        # LEFT JOIN: a closed match still gives its row (of NULLs), so the ranked are counted too.
-        sql = (
-            "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports "
-            "FROM (SELECT rowid AS id, bm25(needs_fts) AS score FROM needs_fts WHERE needs_fts MATCH ? "
-            f"ORDER BY score, rowid LIMIT ? OFFSET ?) AS best LEFT JOIN needs n ON n.id = best.id {closed} "
-            "ORDER BY best.score, best.id"
+        keep = "n.status NOT IN ('realised','withdrawn','merged','declined') AND " if exclude_closed else ""
+        terms = sorted(wanted)
+        shared = " + ".join(["(instr(' ' || n.stems || ' ', ?) > 0)"] * len(terms))
+        count = "(length(n.stems) - length(replace(n.stems, ' ', '')) + 1)"
+        is_alike = f"({shared}) * ({shared}) >= ? * {count}"
+        factor = (SIMILARITY_THRESHOLD - 1e-9) ** 2 * len(wanted)
+        alike_args = (*(f" {t} " for t in terms), *(f" {t} " for t in terms), factor)
+        ranked = (
+            "SELECT rowid AS id, bm25(needs_fts) AS score FROM needs_fts WHERE needs_fts MATCH ? "
+            "ORDER BY score, rowid LIMIT ? OFFSET ?"
         )
-        async with self.conn.execute(sql, (query, depth, offset)) as cur:
+        # LEFT JOIN: a match closed or not alike still gives its row (of NULLs): the ranked are
+        # counted in the same statement.
+        sql = (
+            f"{_SELECT_SUPPORTS} FROM ({ranked}) AS best LEFT JOIN needs n ON n.id = best.id "
+            f"AND {keep}n.stems IS NOT NULL AND {is_alike} ORDER BY best.score, best.id"
+        )
+        async with self.conn.execute(sql, (query, depth, 0, *alike_args)) as cur:
             rows = await cur.fetchall()
-        for row in rows:
-            if (
-                row["id"] is not None
-                and len(found) < limit
-                and alike(wanted, frozenset((row["stems"] or "").split()))
-            ):
-                found.append(_rows.need(row))
-        return len(rows)
+        found = [_rows.need(r) for r in rows if r["id"] is not None][:limit]
+        if len(found) >= limit or len(rows) < depth:
+            return found
+        sql = (
+            f"{_SELECT_SUPPORTS} FROM ({ranked}) AS best JOIN needs n ON n.id = best.id "
+            f"WHERE {keep}n.stems IS NOT NULL AND {is_alike} ORDER BY best.score, best.id LIMIT ?"
+        )
+        async with self.conn.execute(sql, (query, -1, depth, *alike_args, limit - len(found))) as cur:
+            found += [_rows.need(r) for r in await cur.fetchall()]
+        return found
 
     async def _fill_stems(self) -> None:
         """The needs written before their stems were have them computed, once per connection."""
