@@ -109,8 +109,9 @@ class NewMissionFlow(FormFlow):
         ctx.ask(
             "title",
             ctx._(
-                "What is the mission? Give it a short title "
-                "(for example: “Hold the stand at the Saturday market”)."
+                "What is the mission? Give it a short title, {max} characters at most "
+                "(for example: “Hold the stand at the Saturday market”).",
+                max=TITLE_MAX,
             ),
         )
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from lte_core.domain.model import NAME_MAX
+from lte_core.domain.model import NAME_MAX, PLACE_MAX
 from lte_core.services import people
 from lte_core.services._common import person_of
 
@@ -90,7 +90,7 @@ class ProfileFlow(Flow):
     def ask_place(self, ctx: Ctx) -> None:
         ctx.ask(
             "place",
-            ctx._("Which commune or quartier do you live in?"),
+            ctx._("Which commune or quartier do you live in? ({max} characters at most)", max=PLACE_MAX),
             [(CLEAR, ctx.tr.plain("Remove my place")), self.back(ctx)],
         )
 

@@ -70,6 +70,14 @@ async def test_the_first_name(alice: Person, engine: Engine, length: int | str) 
 
 
 @pytest.mark.parametrize("length", LENGTHS)
+async def test_the_place_of_a_person(alice: Person, engine: Engine, length: int | str) -> None:
+    await alice.command("profile")
+    await alice.pick("place")
+    assert numbers(alice.text) == {str(PLACE_MAX)}
+    await check(alice, engine, sized(PLACE_MAX, length), PLACE_MAX, ("profile", "place"))
+
+
+@pytest.mark.parametrize("length", LENGTHS)
 async def test_an_offer(bob: Person, engine: Engine, length: int | str) -> None:
     await bob.command("offer")
     await bob.pick("skill")
@@ -91,6 +99,7 @@ async def coord(engine: Engine, db: Database, clock: FixedClock) -> Person:
 @pytest.mark.parametrize("length", LENGTHS)
 async def test_a_mission_title(coord: Person, engine: Engine, length: int | str) -> None:
     await coord.command("nouvellemission")
+    assert str(TITLE_MAX) in coord.text  # said before it bites
     await check(coord, engine, sized(TITLE_MAX, length), TITLE_MAX, ("new_mission", "title"))
 
 
