@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import weakref
 from collections.abc import Sequence
 from datetime import datetime
@@ -213,9 +214,12 @@ class NeedRepo:
         return found
 
     async def _fill_stems(self) -> None:
-        """The needs written before their stems were have them computed, once per connection."""
+        """The needs written before their stems were have them computed. A connection is known
+        to have none left once a search found none to fill: not when it filled some, for the
+        unit of work that filled them may yet roll back."""
         if self.conn in _stemmed:
             return
+        filled = False
         while True:
             async with self.conn.execute(
                 "SELECT id, text, place FROM needs WHERE stems IS NULL ORDER BY id LIMIT ?", (_FILL_CHUNK,)
@@ -223,11 +227,16 @@ class NeedRepo:
                 rows = await cur.fetchall()
             if not rows:
                 break
-            await self.conn.executemany(
-                "UPDATE needs SET stems = ? WHERE id = ?",
-                [(stem_column(r["text"], r["place"]), r["id"]) for r in rows],
-            )
-        _stemmed.add(self.conn)
+            try:
+                await self.conn.executemany(
+                    "UPDATE needs SET stems = ? WHERE id = ?",
+                    [(stem_column(r["text"], r["place"]), r["id"]) for r in rows],
+                )
+            except sqlite3.OperationalError:  # the read-only connection: the writer will fill them
+                break
+            filled = True
+        if not filled:
+            _stemmed.add(self.conn)
 
     async def stats(self) -> tuple[dict[str, int], dict[str, int]]:
         """Needs counted by status and by theme."""
