@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from lte_core.domain import Circle, Mission, Need, Theme
+from lte_core.domain import Circle, Mission, Need, Theme, fold
 from lte_core.domain.model import need_ref
 
 from .choices import NeedAction
@@ -23,12 +23,33 @@ def snippet(text: str, size: int = SNIPPET) -> str:
 
 
 def need_line(tr: Tr, need: Need) -> Markup:
-    """`B-3 · jardin partagé… (2 soutiens)` for lists."""
-    return (
-        tr._("<b>{ref}</b> {text}", ref=need.ref, text=snippet(need.text))
-        + Markup(" ")
-        + tr.ngettext("({n} support)", "({n} supports)", need.supports)
-    )
+    """`B-3 · jardin partagé… (2 soutiens)` for lists; « (pas encore de soutien) » for none."""
+    if need.supports:
+        supports = tr.ngettext("({n} support)", "({n} supports)", need.supports)
+    else:
+        supports = tr._("(no support yet)")
+    return tr._("<b>{ref}</b> {text}", ref=need.ref, text=snippet(need.text)) + Markup(" ") + supports
+
+
+def supporters(tr: Tr, n: int) -> Markup:
+    """« 2 personnes le soutiennent. », and for none « Personne ne le soutient encore. »"""
+    if not n:
+        return tr._("Nobody supports it yet.")
+    return tr.ngettext("{n} person supports it.", "{n} people support it.", n)
+
+
+def starts_with_its_kind(name: str) -> bool:
+    """« Cercle Compost », "Circle of the market": the name already says it is a circle."""
+    words = fold(name).split()
+    return bool(words) and words[0].strip(".,:;-–—'’") in ("cercle", "cercles", "circle", "circles")
+
+
+def the_circle(tr: Tr, name: str) -> Markup:
+    """« le cercle <b>Marché</b> », but « le <b>Cercle Compost</b> », never « le cercle Cercle
+    Compost »: for the sentences that name a circle (« Bienvenue dans {circle} ! »)."""
+    if starts_with_its_kind(name):
+        return tr._("the <b>{name}</b>", name=name)
+    return tr._("the circle <b>{name}</b>", name=name)
 
 
 def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False) -> Markup:
@@ -40,7 +61,7 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
     ]
     if need.place:
         lines.append(tr._("Place: {place}", place=need.place))
-    lines.append(tr.ngettext("{n} person supports it.", "{n} people support it.", need.supports))
+    lines.append(supporters(tr, need.supports))
     if need.carrier_id:
         lines.append(tr._("Someone carries this need."))
     if need.decline_reason:
@@ -90,13 +111,22 @@ def circle_card(tr: Tr, circle: Circle) -> Markup:
 def mission_card(tr: Tr, mission: Mission, circle_name: str | None = None) -> Markup:
     lines = [tr._("<b>{title}</b>", title=mission.title)]
     if circle_name:
-        lines.append(tr._("Circle: {name}", name=circle_name))
+        # « Cercle : Marché », but « Cercle Compost » alone rather than « Cercle : Cercle Compost ».
+        if starts_with_its_kind(circle_name):
+            lines.append(tr._("{name}", name=circle_name))
+        else:
+            lines.append(tr._("Circle: {name}", name=circle_name))
     lines.append(tr._("When: {when}", when=tr.fmt.when(mission.starts_at)))
     if mission.description:
         lines.append(tr._("{description}", description=mission.description))
-    lines.append(
-        tr.ngettext("{n} place left", "{n} places left", mission.free_places)
-        + Markup(" ")
-        + tr._("(of {places})", places=mission.places)
-    )
+    if mission.free_places > 0:
+        lines.append(
+            tr.ngettext("{n} place left", "{n} places left", mission.free_places)
+            + Markup(" ")
+            + tr._("(of {places})", places=mission.places)
+        )
+    else:
+        lines.append(
+            tr.ngettext("Full: its place is taken.", "Full: its {n} places are taken.", mission.places)
+        )
     return Markup("\n").join(lines)

@@ -50,7 +50,10 @@ from .tr import Tr
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT = 4000  # longer texts are refused politely by the flows; nothing beyond is kept
+# Nothing beyond this is kept of a typed text: a longer one is cut to MAX_INPUT + 1 characters,
+# still too long for every field (none takes more than 1 000), so the step waiting refuses it with
+# its own limit, the one its question and its other refusals say; the engine never says another.
+MAX_INPUT = 4000
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"
 TYPED = "typed"  # if registered: what a sentence typed out of the blue goes to
@@ -266,15 +269,7 @@ class Engine:
     async def _dispatch(self, ctx: Ctx) -> None:
         event = ctx.incoming.event
         if isinstance(event, Text) and len(event.text) > MAX_INPUT:
-            ctx.say(
-                ctx._(
-                    "That message is too long ({length} characters). Please keep it under {max} characters.",
-                    length=len(event.text),
-                    max=MAX_INPUT,
-                )
-            )
-            self.reprompt(ctx)
-            return
+            event = Text(event.text[: MAX_INPUT + 1])
         if isinstance(event, Text):
             stripped = event.text.strip()
             if stripped[:1] in ("/", "!") and len(stripped) > 1 and not stripped[1:2].isspace():
@@ -413,18 +408,7 @@ class Engine:
             await self.choice(ctx, picked)
             return
         if waiting.options and not self._takes_text(waiting):
-            stripped = event.text.strip()
-            if stripped.isdigit():
-                ctx.say(
-                    ctx._(
-                        "There is no choice {number}: answer with a number from 1 to {max}.",
-                        number=stripped[:12],
-                        max=len(waiting.options),
-                    )
-                )
-            else:
-                ctx.say(ctx._("Please answer with one of the choices, by its number or its name."))
-            self.reprompt(ctx)
+            self.not_expected(ctx, event)
             return
         await self.step(ctx, event)
 
@@ -509,6 +493,14 @@ class Engine:
             ctx.say(ctx._("Thanks, but I was not expecting a location here."))
         elif isinstance(event, Unreadable):
             ctx.say(ctx._("I can only read text messages and button presses here."))
+        elif isinstance(event, Text) and event.text.strip().isdigit() and ctx.next and ctx.next.options:
+            ctx.say(
+                ctx._(
+                    "There is no choice {number}: answer with a number from 1 to {max}.",
+                    number=event.text.strip()[:12],
+                    max=len(ctx.next.options),
+                )
+            )
         elif isinstance(event, Text):
             ctx.say(ctx._("Please answer with one of the choices, by its number or its name."))
         else:

@@ -18,6 +18,7 @@ from lte_core.notices import (
     Notice,
 )
 
+from .cards import the_circle
 from .choices import MissionAction, NeedAction
 from .contract import Outgoing, Reply
 from .tr import Tr
@@ -41,8 +42,8 @@ def _need_moved(tr: Tr, n: NeedMoved) -> list[Outgoing]:
 
 def _mission_new(tr: Tr, n: MissionNew) -> list[Outgoing]:
     text = tr._(
-        "New mission in the circle <b>{circle}</b>: <b>{title}</b>\nWhen: {when}",
-        circle=n.circle,
+        "New mission in {circle}: <b>{title}</b>\nWhen: {when}",
+        circle=the_circle(tr, n.circle),
         title=n.title,
         when=tr.fmt.when(n.starts_at),
     )

@@ -21,7 +21,7 @@ MESSAGES: dict[str, str] = {
     "consent_required": N_("First, please accept what we keep and why: type /start."),
     "text_empty": N_("That was empty: please write a few words."),
     "text_too_short": N_("That is too short: please write at least {min} characters."),
-    "text_too_long": N_("That is too long ({length} characters): please keep it under {max} characters."),
+    "text_too_long": N_("That is too long: {max} characters at most, please."),
     "bad_transition": N_("{ref} is “{status}”: that step is not possible from there."),
     "theme_required": N_("Please choose a theme for {ref} before sorting it."),
     "reason_required": N_("Please give a reason: the author will read it."),

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -90,12 +90,19 @@ class Formatter:
         return format_date(value.astimezone(self.tz), fmt, locale=self.locale)
 
     def time(self, value: dt.datetime) -> str:
-        return format_time(value.astimezone(self.tz), "short", locale=self.locale)
+        """« 10 h », « 18 h 30 » as French writes it; "10:00", "18:30" in English."""
+        local = value.astimezone(self.tz)
+        if self.locale.language == "fr":
+            return f"{local.hour}\u00a0h" + (f"\u00a0{local.minute:02d}" if local.minute else "")
+        return f"{local.hour:02d}:{local.minute:02d}"
 
     def when(self, value: dt.datetime) -> str:
-        """« mercredi 2 décembre 2026 à 18:30 » / "Wednesday, December 2, 2026 at 6:30 PM"."""
-        pattern = "EEEE d MMMM y 'à' HH:mm" if self.locale.language == "fr" else "EEEE, MMMM d, y 'at' h:mm a"
-        return format_datetime(value.astimezone(self.tz), pattern, locale=self.locale)
+        """« mercredi 2 décembre 2026 à 18 h 30 » / "Wednesday 2 December 2026, 18:30": the day
+        first in both languages, as the dates a person types."""
+        local = value.astimezone(self.tz)
+        if self.locale.language == "fr":
+            return format_date(local, "EEEE d MMMM y", locale=self.locale) + " à " + self.time(local)
+        return format_date(local, "EEEE d MMMM y", locale=self.locale) + ", " + self.time(local)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)

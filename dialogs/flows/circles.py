@@ -26,7 +26,7 @@ from markupsafe import Markup
 from lte_core.domain import Circle, CircleKind, MemberRole, NotFound
 from lte_core.services import circles
 
-from ..cards import circle_card, circle_line, snippet
+from ..cards import circle_card, circle_line, snippet, the_circle
 from ..choices import CircleAction, OpenFlow
 from ..context import Ctx
 from ..contract import Option
@@ -203,11 +203,13 @@ class CirclesFlow(Flow):
     async def join(self, ctx: Ctx, circle_id: int) -> None:
         circle = await circles.join_circle(ctx.uow, ctx.person.id, circle_id, ctx.now)
         ctx.say(
-            ctx._("Welcome to the circle <b>{name}</b>! You will receive its missions.", name=circle.name),
+            ctx._(
+                "Welcome to {circle}! You will receive its missions.", circle=the_circle(ctx.tr, circle.name)
+            ),
             [CircleAction.leave(circle.id).option(ctx.tr.plain("Leave this circle"))],
         )
 
     @handles(CircleAction, "leave")
     async def leave(self, ctx: Ctx, circle_id: int) -> None:
         circle = await circles.leave_circle(ctx.uow, ctx.person.id, circle_id)
-        ctx.say(ctx._("You left the circle <b>{name}</b>.", name=circle.name))
+        ctx.say(ctx._("You left {circle}.", circle=the_circle(ctx.tr, circle.name)))

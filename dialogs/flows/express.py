@@ -115,13 +115,27 @@ class ExpressFlow(FormFlow):
     async def ask_theme(self, ctx: Ctx) -> None:
         options = [(t.code, t.label(ctx.tr.locale)) for t in await ctx.themes()]
         options.append((NO_THEME, ctx.tr.plain("I don't know")))
-        ctx.ask("theme", ctx._("Which theme is it closest to? If you are not sure, say so."), options)
+        ctx.ask(
+            "theme",
+            ctx._(
+                "Which theme is it closest to? If you are not sure, choose “{dont_know}”.",
+                dont_know=options[-1][1],
+            ),
+            options,
+        )
 
     def ask_place(self, ctx: Ctx) -> None:
         if CAN_LOCATION in ctx.caps:
-            text = ctx._("Where is it? Type a commune, a quartier or an address, send a location, or skip.")
+            text = ctx._(
+                "Where is it? Type a commune, a quartier or an address ({max} characters at most), "
+                "send a location, or skip.",
+                max=PLACE_MAX,
+            )
         else:
-            text = ctx._("Where is it? Type a commune, a quartier or an address, or skip.")
+            text = ctx._(
+                "Where is it? Type a commune, a quartier or an address ({max} characters at most), or skip.",
+                max=PLACE_MAX,
+            )
         ctx.ask("place", text, [(SKIP, ctx.tr.plain("Skip"))])
 
     def ask_photo(self, ctx: Ctx) -> None:

@@ -36,7 +36,7 @@ from lte_core.domain import Circle, Refused, clean_text
 from lte_core.domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, TITLE_MAX
 from lte_core.services import circles
 
-from ..cards import mission_card, snippet
+from ..cards import mission_card, snippet, the_circle
 from ..choices import OpenFlow
 from ..context import Ctx
 from ..contract import Text
@@ -89,7 +89,7 @@ class NewMissionFlow(FormFlow):
         PAGER.reset(ctx)
         if len(mine) == 1:
             ctx.data["circle"] = mine[0].id
-            ctx.say(ctx._("A new mission for the circle <b>{name}</b>.", name=mine[0].name))
+            ctx.say(ctx._("A new mission for {circle}.", circle=the_circle(ctx.tr, mine[0].name)))
             return self.ask_title(ctx)
         self.ask_circle(ctx, mine)
 
@@ -109,8 +109,9 @@ class NewMissionFlow(FormFlow):
         ctx.ask(
             "title",
             ctx._(
-                "What is the mission? Give it a short title "
-                "(for example: “Hold the stand at the Saturday market”)."
+                "What is the mission? Give it a short title, {max} characters at most "
+                "(for example: “Hold the stand at the Saturday market”).",
+                max=TITLE_MAX,
             ),
         )
 

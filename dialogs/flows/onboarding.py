@@ -15,6 +15,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from lte_core.domain.model import NAME_MAX, PLACE_MAX
 from lte_core.services import people
 from lte_core.services._common import person_of
 
@@ -72,14 +73,16 @@ class OnboardingFlow(Flow):
     def ask_name(self, ctx: Ctx) -> None:
         ctx.ask(
             "first_name",
-            ctx._("Thank you! What is your first name? (or skip)"),
+            ctx._("Thank you! What is your first name? ({max} characters at most, or skip)", max=NAME_MAX),
             [(SKIP, ctx.tr.plain("Skip"))],
         )
 
     def ask_place(self, ctx: Ctx) -> None:
         ctx.ask(
             "place",
-            ctx._("Which commune or quartier do you live in? (or skip)"),
+            ctx._(
+                "Which commune or quartier do you live in? ({max} characters at most, or skip)", max=PLACE_MAX
+            ),
             [(SKIP, ctx.tr.plain("Skip"))],
         )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from lte_core.domain.model import NAME_MAX, PLACE_MAX
 from lte_core.services import people
 from lte_core.services._common import person_of
 
@@ -80,12 +81,16 @@ class ProfileFlow(Flow):
         return (BACK, ctx.tr.plain("Back"))
 
     def ask_first_name(self, ctx: Ctx) -> None:
-        ctx.ask("first_name", ctx._("What is your first name?"), [self.back(ctx)])
+        ctx.ask(
+            "first_name",
+            ctx._("What is your first name? ({max} characters at most)", max=NAME_MAX),
+            [self.back(ctx)],
+        )
 
     def ask_place(self, ctx: Ctx) -> None:
         ctx.ask(
             "place",
-            ctx._("Which commune or quartier do you live in?"),
+            ctx._("Which commune or quartier do you live in? ({max} characters at most)", max=PLACE_MAX),
             [(CLEAR, ctx.tr.plain("Remove my place")), self.back(ctx)],
         )
 

@@ -2,7 +2,7 @@
 
 from .errors import Invalid, NotAllowed, NotFound, Refused
 from .lifecycle import Actor, Coordination, allowed_moves, apply_move, check_move, targets
-from .matching import Match, fold, keywords, match_needs
+from .matching import SIMILARITY_THRESHOLD, Match, alike, fold, keywords, match_needs, similarity, stems
 from .model import (
     DEFAULT_THEMES,
     Asset,
@@ -29,6 +29,7 @@ from .model import (
 
 __all__ = [
     "DEFAULT_THEMES",
+    "SIMILARITY_THRESHOLD",
     "Actor",
     "Asset",
     "AssetKind",
@@ -51,6 +52,7 @@ __all__ = [
     "Refused",
     "Role",
     "Theme",
+    "alike",
     "allowed_moves",
     "apply_move",
     "check_move",
@@ -61,6 +63,8 @@ __all__ = [
     "need_ref",
     "normalize_input",
     "parse_need_ref",
+    "similarity",
+    "stems",
     "targets",
     "visible",
 ]

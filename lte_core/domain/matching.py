@@ -1,11 +1,15 @@
-"""Matching an asset against needs, by theme and by shared words (accents and case folded)."""
+"""Matching an asset against needs, by theme and by shared words (accents and case folded); needs
+against needs, by the stems of what they say."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import snowballstemmer
 
 from .model import Asset, Need
 
@@ -55,3 +59,90 @@ def match_needs(asset: Asset, needs: Iterable[Need], *, limit: int = 10) -> list
             found.append(Match(need, score, shared, same_theme))
     found.sort(key=lambda m: (-m.score, -m.need.supports, m.need.id))
     return found[:limit]
+
+
+# Similar needs -------------------------------------------------------------------------------
+
+# Two needs are offered as alike when the cosine of their stem sets (shared stems over the
+# geometric mean of their counts) reaches this: « Des bacs à compost pour le quartier » and « Un
+# composteur collectif près de l'école » share one stem of two and of three (0.41). The pairs that
+# must and must not match are in tests/unit/test_similar_pairs.py.
+SIMILARITY_THRESHOLD = 0.4
+
+# Words that name where, not what: they never make two needs alike (nor do the proper names, the
+# words of the need's own place, and the stop words).
+PLACE_WORDS = frozenset(
+    """
+    quartier quartiers rue rues avenue boulevard allee impasse place centre ville village bourg
+    hameau commune communes secteur zone coin gare ecole ecoles college lycee mairie pres entre
+    devant derriere autour proche face cote street road town city village area near school
+    """.split()
+)
+
+# Short words (under four letters) are left out anyway; these are the longer ones.
+_MORE_STOPWORDS = frozenset(
+    """
+    alors apres avant bien encore entre faut fois gens depuis jamais merci parce pendant
+    pourquoi seulement souvent toujours vraiment beaucoup peu plusieurs autre autres meme
+    ainsi cela ceci celles ici voila nouveau nouvelle nouveaux nouvelles faudrait falloir
+    voudrions souhaite souhaiterais souhaitons aimerait pourrions mettre creer installer
+    organiser proposer lancer ajouter amenager developper avoir
+    also just like more much only other please really should very want wish into onto
+    """.split()
+)
+
+_FR = snowballstemmer.stemmer("french")
+_EN = snowballstemmer.stemmer("english")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+def _stem(word: str) -> str:
+    """One word's stem, folded: the shorter of the French and the English one (needs come in
+    both), after the plural's s, which the French stemmer keeps after a vowel (« vélos »); and
+    the agent's -eur (« composteur » is about compost)."""
+    if len(word) > 4 and word[-1] in "sx" and word[-2] not in "su":
+        word = word[:-1]
+    fr, en = _FR.stemWord(word), _EN.stemWord(word)
+    stem = fold(fr if len(fr) <= len(en) else en)
+    if len(stem) >= 7 and stem.endswith("eur"):
+        stem = stem[:-3]
+    return stem
+
+
+def stems(text: str, place: str | None = None) -> frozenset[str]:
+    """The stems of what a need says: stop words, place words, proper names (a capital inside a
+    sentence: « Voiron », « les Tilleuls ») and the words of its own place left out."""
+    own_place = {fold(w) for w in _WORD.findall(place or "")}
+    found: set[str] = set()
+    start = True  # a sentence's first word is capitalised, not a name
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        if "'" in raw or "’" in raw:
+            raw = re.split(r"['’]", raw, maxsplit=1)[1]  # « l'école » → « école »
+        word = fold(raw)
+        is_name = raw[:1].isupper() and not start and not raw.isupper()
+        following = text[m.end() : m.end() + 2].lstrip()
+        start = following[:1] in (".", "!", "?", "\n")
+        if (
+            is_name
+            or len(word) < 4
+            or word in STOPWORDS
+            or word in _MORE_STOPWORDS
+            or word in PLACE_WORDS
+            or word in own_place
+            or word.isdigit()
+        ):
+            continue
+        found.add(_stem(raw.casefold()))
+    return frozenset(s for s in found if len(s) >= 3)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """How alike two stem sets are: shared stems over the geometric mean of their sizes."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    return similarity(a, b) >= SIMILARITY_THRESHOLD - 1e-9

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-import re
+import sqlite3
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 
 from ..clock import to_iso
-from ..domain import Need, NeedMove, NeedStatus, fold, keywords
+from ..domain import SIMILARITY_THRESHOLD, Need, NeedMove, NeedStatus, stems
 from . import _rows
 from .conn import Connection
 
 # How many of the best full-text matches are ranked before the closed ones are left out.
 SIMILAR_DEPTH = 64
+# How many needs written before their stems were (migration 0006) are stemmed per statement.
+_FILL_CHUNK = 500
 
-_SELECT = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports FROM needs n"
+# The connections whose needs all have their stems (filled at the first search after start).
+_stemmed: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def stem_column(text: str, place: str | None) -> str:
+    """What `needs.stems` holds: the stems of what the need says, sorted, space-separated."""
+    return " ".join(sorted(stems(text, place)))
+
+
+_SELECT_SUPPORTS = "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports"
+_SELECT = f"{_SELECT_SUPPORTS} FROM needs n"
 
 
 class NeedRepo:
@@ -24,11 +37,12 @@ class NeedRepo:
     async def add(self, need: Need) -> Need:
         ts = to_iso(need.created_at)
         cur = await self.conn.execute(
-            "INSERT INTO needs (author_id, text, theme, place, lat, lon, photo_ref, status, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO needs (author_id, text, stems, theme, place, lat, lon, photo_ref, status, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 need.author_id,
                 need.text,
+                stem_column(need.text, need.place),
                 need.theme,
                 need.place,
                 need.lat,
@@ -55,11 +69,12 @@ class NeedRepo:
 
     async def save(self, need: Need, now: datetime) -> None:
         await self.conn.execute(
-            "UPDATE needs SET theme = ?, place = ?, status = ?, carrier_id = ?, merged_into = ?, circle_id = ?, "
-            "decline_reason = ?, updated_at = ? WHERE id = ?",
+            "UPDATE needs SET theme = ?, place = ?, stems = ?, status = ?, carrier_id = ?, merged_into = ?, "
+            "circle_id = ?, decline_reason = ?, updated_at = ? WHERE id = ?",
             (
                 need.theme,
                 need.place,
+                stem_column(need.text, need.place),  # the place's words are not what it needs
                 need.status.value,
                 need.carrier_id,
                 need.merged_into,
@@ -155,39 +170,73 @@ class NeedRepo:
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     async def similar(self, text: str, *, limit: int = 3, exclude_closed: bool = True) -> list[Need]:
-        """Needs whose words are close to `text`, best first (accents and case folded)."""
-        words = sorted(keywords(text)) or sorted(set(re.findall(r"[a-z0-9]{3,}", fold(text))))
-        if not words:
+        """Needs that say much the same as `text`, best first: they share stems (« compost » and
+        « composteur », accents and case folded), enough of them (SIMILARITY_THRESHOLD); stop
+        words, place words and proper names do not count."""
+        wanted = stems(text)
+        if not wanted:
             return []
-        query = " OR ".join(f'"{w}"' for w in words[:24])
+        await self._fill_stems()
+        query = " OR ".join(f'"{w}"' for w in sorted(wanted)[:24])
         # The best matches are ranked on the full-text index alone; only those few are joined to
-        # their needs, filtered and counted. Should the closed ones leave fewer than `limit`,
-        # the ranking goes on over every match.
+        # their needs, and the open ones alike enough kept. Should that leave fewer than `limit`
+        # while the index had more, the ranking goes on over the rest. Whether a need is alike
+        # is decided in SQL, as `alike` does: shared² ≥ threshold² · |wanted| · |its stems|.
         depth = max(SIMILAR_DEPTH, 4 * limit)
-        found = await self._similar(query, limit, depth, exclude_closed)
-        if len(found) < limit and exclude_closed and await self._matches(query) > depth:
-            found = await self._similar(query, limit, None, exclude_closed)
+        keep = "n.status NOT IN ('realised','withdrawn','merged','declined') AND " if exclude_closed else ""
+        terms = sorted(wanted)
+        shared = " + ".join(["(instr(' ' || n.stems || ' ', ?) > 0)"] * len(terms))
+        count = "(length(n.stems) - length(replace(n.stems, ' ', '')) + 1)"
+        is_alike = f"({shared}) * ({shared}) >= ? * {count}"
+        factor = (SIMILARITY_THRESHOLD - 1e-9) ** 2 * len(wanted)
+        alike_args = (*(f" {t} " for t in terms), *(f" {t} " for t in terms), factor)
+        ranked = (
+            "SELECT rowid AS id, bm25(needs_fts) AS score FROM needs_fts WHERE needs_fts MATCH ? "
+            "ORDER BY score, rowid LIMIT ? OFFSET ?"
+        )
+        # LEFT JOIN: a match closed or not alike still gives its row (of NULLs): the ranked are
+        # counted in the same statement.
+        sql = (
+            f"{_SELECT_SUPPORTS} FROM ({ranked}) AS best LEFT JOIN needs n ON n.id = best.id "
+            f"AND {keep}n.stems IS NOT NULL AND {is_alike} ORDER BY best.score, best.id"
+        )
+        async with self.conn.execute(sql, (query, depth, 0, *alike_args)) as cur:
+            rows = await cur.fetchall()
+        found = [_rows.need(r) for r in rows if r["id"] is not None][:limit]
+        if len(found) >= limit or len(rows) < depth:
+            return found
+        sql = (
+            f"{_SELECT_SUPPORTS} FROM ({ranked}) AS best JOIN needs n ON n.id = best.id "
+            f"WHERE {keep}n.stems IS NOT NULL AND {is_alike} ORDER BY best.score, best.id LIMIT ?"
+        )
+        async with self.conn.execute(sql, (query, -1, depth, *alike_args, limit - len(found))) as cur:
+            found += [_rows.need(r) for r in await cur.fetchall()]
         return found
 
-    async def _matches(self, query: str) -> int:
-        async with self.conn.execute(
-            "SELECT count(*) FROM needs_fts WHERE needs_fts MATCH ?", (query,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    async def _similar(self, query: str, limit: int, depth: int | None, exclude_closed: bool) -> list[Need]:
-        closed = (
-            "WHERE n.status NOT IN ('realised','withdrawn','merged','declined')" if exclude_closed else ""
-        )
-        sql = (
-            "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports "
-            "FROM (SELECT rowid AS id, bm25(needs_fts) AS score FROM needs_fts WHERE needs_fts MATCH ? "
-            f"ORDER BY score, rowid LIMIT ?) AS best JOIN needs n ON n.id = best.id {closed} "
-            "ORDER BY best.score, best.id LIMIT ?"
-        )
-        async with self.conn.execute(sql, (query, -1 if depth is None else depth, limit)) as cur:
-            return [_rows.need(r) for r in await cur.fetchall()]
+    async def _fill_stems(self) -> None:
+        """The needs written before their stems were have them computed. A connection is known
+        to have none left once a search found none to fill: not when it filled some, for the
+        unit of work that filled them may yet roll back."""
+        if self.conn in _stemmed:
+            return
+        filled = False
+        while True:
+            async with self.conn.execute(
+                "SELECT id, text, place FROM needs WHERE stems IS NULL ORDER BY id LIMIT ?", (_FILL_CHUNK,)
+            ) as cur:
+                rows = await cur.fetchall()
+            if not rows:
+                break
+            try:
+                await self.conn.executemany(
+                    "UPDATE needs SET stems = ? WHERE id = ?",
+                    [(stem_column(r["text"], r["place"]), r["id"]) for r in rows],
+                )
+            except sqlite3.OperationalError:  # the read-only connection: the writer will fill them
+                break
+            filled = True
+        if not filled:
+            _stemmed.add(self.conn)
 
     async def stats(self) -> tuple[dict[str, int], dict[str, int]]:
         """Needs counted by status and by theme."""

@@ -63,7 +63,10 @@ async def test_similar_need_search_folds_accents_and_case(db: Database, clock) -
             await uow.needs.add(Need(0, uid.id, text, NeedStatus.EXPRESSED, clock.now()))
         found = await uow.needs.similar("JARDIN PARTAGE")
         assert [n.text for n in found] == ["Un jardin partagé dans le quartier"]
-        assert [n.text for n in await uow.needs.similar("velo")] == []  # whole words, not fragments
+        # One vélo is about vélos (stemmed: this asserted the plural did not match); fragments never.
+        assert [n.text for n in await uow.needs.similar("velo")] == ["Réparer les vélos"]
+        assert [n.text for n in await uow.needs.similar("vel")] == []
+        assert [n.text for n in await uow.needs.similar("compost")] == ["Des composteurs collectifs"]
         assert [n.text for n in await uow.needs.similar("vélos à réparer")] == ["Réparer les vélos"]
         assert await uow.needs.similar("   !!! ") == []
 
@@ -237,3 +240,44 @@ async def test_another_process_holding_the_write_lock_is_waited_for_without_bloc
     assert not db.lock.locked()
     other.execute("ROLLBACK")
     other.close()
+
+
+async def test_similar_needs_share_what_they_need_not_where(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: a place word made a cycle lane like a composter; compost did not find composteur."""
+    async with UnitOfWork(db) as uow:
+        uid, _ = await uow.people.add("terminal", "a", locale="fr", now=clock.now())
+        compost = Need(
+            0,
+            uid.id,
+            "Un composteur collectif près de l'école des Tilleuls",
+            NeedStatus.EXPRESSED,
+            clock.now(),
+        )
+        compost.place = "Voiron"
+        await uow.needs.add(compost)
+        assert await uow.needs.similar("Une piste cyclable sécurisée entre Voiron et Coublevie") == []
+        assert await uow.needs.similar("Voiron") == []  # its place is not what it says
+        assert [n.id for n in await uow.needs.similar("Des bacs à compost pour le quartier")] == [compost.id]
+
+
+async def test_needs_written_before_their_stems_are_found(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """Needs of a database migrated to 0006 have no stems yet: the first search fills them."""
+    async with UnitOfWork(db) as uow:
+        uid, _ = await uow.people.add("terminal", "a", locale="fr", now=clock.now())
+    await db.conn.execute(
+        "INSERT INTO needs (author_id, text, place, status, created_at, updated_at) "
+        "VALUES (?, 'Des composteurs collectifs', 'Moirans', 'expressed', '2026-01-01', '2026-01-01')",
+        (uid.id,),
+    )
+    await db.conn.commit()
+    fresh = Database(db.path)
+    await fresh.open()
+    try:
+        async with UnitOfWork(fresh) as uow:
+            assert [n.text for n in await uow.needs.similar("Un bac à compost")] == [
+                "Des composteurs collectifs"
+            ]
+        async with fresh.conn.execute("SELECT stems FROM needs") as cur:
+            assert [r[0] for r in await cur.fetchall()] == ["collect compost"]
+    finally:
+        await fresh.close()

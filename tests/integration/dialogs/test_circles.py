@@ -12,7 +12,7 @@ from lte_core.domain import Circle, CircleKind, CircleTask, MemberRole
 from lte_core.services import circles
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
-from tests.support.robust import bad_inputs, said
+from tests.support.robust import bad_inputs, said, the_circle
 
 
 async def make(
@@ -83,7 +83,9 @@ async def test_circles_by_kind_with_their_purpose_then_join_and_leave(
 
     await alice.pick(f"g.join.{jardins.id}")
     assert (
-        said(alice, "Welcome to the circle <b>{name}</b>! You will receive its missions.", name="Jardins")
+        said(
+            alice, "Welcome to {circle}! You will receive its missions.", circle=the_circle(alice, "Jardins")
+        )
         in alice.text
     )
     assert await role(db, jardins, alice) is MemberRole.MEMBER
@@ -93,7 +95,7 @@ async def test_circles_by_kind_with_their_purpose_then_join_and_leave(
     assert said(alice, "You are a member of this circle: you receive its missions.") in alice.text
 
     await alice.pick(f"g.leave.{jardins.id}")
-    assert said(alice, "You left the circle <b>{name}</b>.", name="Jardins") in alice.text
+    assert said(alice, "You left {circle}.", circle=the_circle(alice, "Jardins")) in alice.text
     assert await role(db, jardins, alice) is None
     assert f"g.join.{jardins.id}" in alice.values
 

@@ -14,7 +14,7 @@ from lte_core.domain import Circle, CircleKind, Mission
 from lte_core.services import circles
 from lte_core.store import Database, OutboxMessage, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
-from tests.support.robust import bad_inputs, question, said, said_n
+from tests.support.robust import bad_inputs, question, said, said_n, the_circle
 
 SOON = datetime(2026, 12, 12, 17, 30, tzinfo=UTC)  # 18:30 in Paris
 
@@ -99,7 +99,7 @@ async def test_a_coordinator_creates_a_mission_and_every_member_hears_of_it(
 ) -> None:
     outsider = await onboard(Person(coord.engine, "zoe"), "Zoé")
     await coord.command("nouvellemission")
-    assert said(coord, "A new mission for the circle <b>{name}</b>.", name="Marché") in coord.text
+    assert said(coord, "A new mission for {circle}.", circle=the_circle(coord, "Marché")) in coord.text
     assert await dialog_state(coord) == ("new_mission", "title")
     await coord.send("<b>Stand</b> du samedi 🌱")
     assert await dialog_state(coord) == ("new_mission", "description")
@@ -205,12 +205,12 @@ async def test_bad_inputs_at_each_typed_step_are_explained_and_asked_again(
     assert said(coord, "That was empty: please write a few words.") in coord.text
     assert await dialog_state(coord) == ("new_mission", "title")
     await coord.send("x" * 121)
-    assert "121" in coord.text and await dialog_state(coord) == ("new_mission", "title")
+    assert "120" in coord.text and await dialog_state(coord) == ("new_mission", "title")
     await coord.send("Stand")
     stale = coord.option_for("skip").token
     await bad_inputs(coord, typed=True, foreign=foreign)
     await coord.send("y" * 1001)
-    assert "1001" in coord.text and await dialog_state(coord) == ("new_mission", "description")
+    assert "1000" in coord.text and await dialog_state(coord) == ("new_mission", "description")
     await coord.send("Au marché")
     assert await dialog_state(coord) == ("new_mission", "when")
     await bad_inputs(coord, typed=True, stale=stale, foreign=foreign)
