@@ -347,3 +347,39 @@ async def test_restart_in_the_middle_of_a_conversation(bot: Bot) -> None:
     await alice.press("Send it")
     (need,) = await exported(bot)
     assert need["text"] == "Un lavoir rénové pour le hameau" and need["theme"] == "eau"
+
+
+async def test_a_conversation_resumes_after_a_restart_and_a_sentence_becomes_a_need(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    """Issue 10.1 and 10.2 on Telegram: the bot stops while Alice is at the place question; once it
+    is back, her /start asks that question again with its buttons; a sentence at the menu is
+    offered as a need with its text."""
+    first = Bot(tg, tmp_path / "lte.sqlite3")
+    await first.open()
+    alice = Resident(first, ALICE)
+    await alice.onboard()
+    await alice.say("/besoin Un abri vélo sécurisé à la gare")
+    await alice.press("Mobility")
+    assert "Where is it?" in alice.last
+    await first.close()
+
+    again = Bot(tg, tmp_path / "lte.sqlite3")
+    await again.open()
+    try:
+        alice = Resident(again, ALICE)
+        await alice.say("/start")
+        assert "Let's go on where we stopped:" in "\n".join(m.text for m in alice.messages[-2:])
+        assert "Where is it?" in alice.last and "Skip" in alice.labels
+        await alice.say("Gare de Voiron")
+        await alice.press("Skip")  # the photo
+        assert "Here is your need" in alice.last and "Gare de Voiron" in alice.last
+        await alice.press("Send it")
+        await alice.say("Il faudrait des bancs à l'ombre au parc")
+        assert "express this as a need" in alice.last
+        await alice.press("Yes, express it")
+        if "Mine is different" in alice.labels:
+            await alice.press("Mine is different")
+        assert "Which theme" in alice.last
+    finally:
+        await again.close()
