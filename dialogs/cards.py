@@ -80,6 +80,14 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
     return Markup("\n").join(lines)
 
 
+def carried(tr: Tr, need: Need) -> Markup:
+    """The thanks of someone who just took a need on."""
+    return tr._(
+        "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. Thank you!",
+        ref=need.ref,
+    )
+
+
 def support_option(tr: Tr, need: Need, supported: bool) -> Option:
     if supported:
         return NeedAction.unsupport(need.id).option(

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from lte_core.domain import Refused, Theme, fold, parse_need_ref
 from lte_core.services import needs
 
-from ..cards import need_card, need_line, support_option
+from ..cards import carried, need_card, need_line, support_option
 from ..choices import NeedAction, OpenFlow
 from ..context import Ctx, Then
 from ..contract import Option, Text
@@ -230,11 +230,7 @@ class BrowseFlow(Flow):
     async def carry(self, ctx: Ctx, need_id: int) -> None:
         need = await needs.carry_need(ctx.uow, ctx.person.id, need_id, ctx.now)
         ctx.say(
-            ctx._(
-                "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. "
-                "Thank you!",
-                ref=need.ref,
-            ),
+            carried(ctx.tr, need),
             [
                 NeedAction.show(need.id).option(ctx.tr.plain("See the need")),
                 OpenFlow("my_needs").option(ctx.tr.plain("My needs")),

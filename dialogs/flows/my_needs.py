@@ -25,7 +25,7 @@ from markupsafe import Markup
 from lte_core.domain import Need
 from lte_core.services import needs
 
-from ..cards import need_card, need_line, snippet
+from ..cards import carried, need_card, need_line, snippet
 from ..choices import OpenFlow
 from ..context import Ctx
 from ..pager import Pager
@@ -155,13 +155,7 @@ class MyNeedsFlow(Flow):
             return
         if value == "carry":
             need = await needs.carry_need(ctx.uow, ctx.person.id, need_id, ctx.now)
-            ctx.say(
-                ctx._(
-                    "You now carry <b>{ref}</b>: you will take it towards a solution with the circles. "
-                    "Thank you!",
-                    ref=need.ref,
-                )
-            )
+            ctx.say(carried(ctx.tr, need))
             return await self.show_need(ctx, need_id)
         if value == "drop":
             need = await needs.drop_carry(ctx.uow, ctx.person.id, need_id, ctx.now)
