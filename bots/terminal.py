@@ -10,6 +10,7 @@ import asyncio
 import os
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, assert_never
@@ -163,18 +164,24 @@ class Terminal:
                 await self.show_outbox()
 
     async def _lines(self, loop: asyncio.AbstractEventLoop, stdin: TextIO, interactive: bool) -> None:
-        while True:
-            line = await loop.run_in_executor(None, self._read, stdin, interactive)
-            if line is None:
-                break
-            line = line.rstrip("\n")
-            if not interactive:
-                self.write(f"> {line}")
-            if not line.strip():
-                continue
-            if line.strip() in ("/quit", "/exit", "/quitter"):
-                break
-            await self.say(line)
+        # Its own reader thread, not the loop's default executor: on Ctrl-C the loop closes without
+        # waiting for a line that will never be typed (`lte-bot chat` then says goodbye and exits).
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lte-terminal-input")
+        try:
+            while True:
+                line = await loop.run_in_executor(reader, self._read, stdin, interactive)
+                if line is None:
+                    break
+                line = line.rstrip("\n")
+                if not interactive:
+                    self.write(f"> {line}")
+                if not line.strip():
+                    continue
+                if line.strip() in ("/quit", "/exit", "/quitter"):
+                    break
+                await self.say(line)
+        finally:
+            reader.shutdown(wait=False)
 
     @staticmethod
     def _read(stdin: TextIO, interactive: bool) -> str | None:

@@ -23,13 +23,13 @@ else
   mission="Tenir le stand du marché"; desc="Présenter la démarche aux habitants"; date="$(date -d "+14 days" +%d/%m/%Y) 9h30"
 fi
 say() { echo; echo "=== $1 ==="; }
-say "operator: a circle with its coordinator"
+say "dom (coordinator to be): onboarding"
+printf '/start\n%s\n1\nDom\n%s\n%s\n' "$lc" "$skip" "$done_word" | "$bot" chat --as dom >/dev/null
+say "operator: a circle with its coordinator (someone known: lte-bot admin people)"
 "$bot" admin circle-create "Jardins" --kind thematic --theme alimentation \
   --purpose "Cultiver ensemble les jardins du territoire" --coordinator terminal:dom
 say "ada: onboarding, then /besoin"
 printf '/start\n%s\n1\nAda\nTilleuls\n1\n%s\n/besoin\n%s\n1\n%s\n%s\n' "$lc" "$done_word" "$need" "$place" "$send" | "$bot" chat --as ada
-say "dom (coordinator): onboarding"
-printf '/start\n%s\n1\nDom\n%s\n%s\n' "$lc" "$skip" "$done_word" | "$bot" chat --as dom >/dev/null
 say "bob: a close text, offered B-1 instead; joins the circle"
 printf '/start\n%s\n1\nBob\n%s\n%s\n/besoin %s\n1\n/cercles\n1\n%s\n' "$lc" "$skip" "$done_word" "$close" "$join" \
   | "$bot" chat --as bob

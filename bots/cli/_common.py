@@ -51,6 +51,13 @@ class BadDatabase(click.ClickException):
     exit_code = 2
 
 
+class Refusal(click.ClickException):
+    """A command refused with one line naming the problem and the valid values; exit code 2,
+    as click's own usage errors."""
+
+    exit_code = 2
+
+
 def bad_database(settings: Settings, exc: BaseException) -> BadDatabase | None:
     """The one-line error for a failure that is the database file's (at open or later), if it is."""
     problem = exc if isinstance(exc, DatabaseFileError) else file_error(settings.db_path, exc)

@@ -11,7 +11,7 @@ from lte_core.services import circles, people
 from lte_core.store import UnitOfWork
 
 from ..bootstrap import Runtime
-from ._common import settings_of, with_runtime
+from ._common import Refusal, settings_of, with_runtime
 
 
 @click.group()
@@ -34,6 +34,29 @@ async def _person(runtime: Runtime, uow: UnitOfWork, who: str) -> int:
     if who.isdigit() and await uow.people.get(int(who)):
         return int(who)
     raise click.ClickException(f"no person {who!r}")
+
+
+async def _someone(uow: UnitOfWork, who: str) -> int:
+    """An existing person, by `channel:id` or person id: a coordinator must be somebody, never a
+    ghost made up from a mistyped identity."""
+    if ":" in who:
+        channel, _, ext = who.partition(":")
+        found = await uow.people.whois(channel, ext)
+        if found is not None:
+            return found[1].id
+    elif who.isdigit() and await uow.people.get(int(who)):
+        return int(who)
+    raise Refusal(f"nobody is {who!r}; to find people: lte-bot admin people")
+
+
+async def _theme_list(uow: UnitOfWork) -> str:
+    codes = [t.code for t in await uow.themes.all()]
+    return ", ".join(codes) if codes else "none yet (lte-bot admin theme-add)"
+
+
+async def _circle_id(uow: UnitOfWork, circle_id: int) -> None:
+    if await uow.circles.get(circle_id) is None:
+        raise Refusal(f"no circle {circle_id}; to list them: lte-bot admin circles")
 
 
 @admin.command()
@@ -104,8 +127,12 @@ def theme_add(ctx: click.Context, code: str, label_fr: str, label_en: str) -> No
 @click.option("--kind", type=click.Choice([k.value for k in CircleKind]), required=True)
 @click.option("--purpose", default="", help="What the circle is for (shown to residents).")
 @click.option("--task", type=click.Choice([t.value for t in CircleTask]), help="For mission circles.")
-@click.option("--theme", help="Theme code, for thematic circles.")
-@click.option("--coordinator", "coordinator", help="channel:id of its first coordinator.")
+@click.option("--theme", help="Theme code, required for thematic circles (lte-bot admin themes).")
+@click.option(
+    "--coordinator",
+    "coordinator",
+    help="Its first coordinator, someone known: channel:id or person id (lte-bot admin people).",
+)
 @click.pass_context
 def circle_create(
     ctx: click.Context,
@@ -120,6 +147,15 @@ def circle_create(
 
     async def go(runtime: Runtime) -> int:
         async with UnitOfWork(runtime.db) as uow:
+            if theme is not None and await uow.themes.get(theme) is None:
+                raise Refusal(f"no theme {theme!r}; the themes are: {await _theme_list(uow)}")
+            if kind == CircleKind.THEMATIC.value and theme is None:
+                raise Refusal(f"a thematic circle needs --theme; the themes are: {await _theme_list(uow)}")
+            if task is not None and kind != CircleKind.MISSION.value:
+                raise Refusal("--task is for mission circles only (--kind mission)")
+            pid = await _someone(uow, coordinator) if coordinator else None
+            if await uow.circles.by_name(name):
+                raise Refusal(f"a circle is already named {name!r}; to list them: lte-bot admin circles")
             circle = await circles.create_circle(
                 uow,
                 None,
@@ -130,8 +166,7 @@ def circle_create(
                 task=CircleTask(task) if task else None,
                 theme=theme,
             )
-            if coordinator:
-                pid = await _person(runtime, uow, coordinator)
+            if pid is not None:
                 await circles.appoint_coordinator(uow, None, circle.id, pid, runtime.clock.now())
             return circle.id
 
@@ -148,13 +183,30 @@ def coordinator_cmd(ctx: click.Context, circle_id: int, who: str) -> None:
 
     async def go(runtime: Runtime) -> str:
         async with UnitOfWork(runtime.db) as uow:
+            await _circle_id(uow, circle_id)
             circle = await circles.appoint_coordinator(
-                uow, None, circle_id, await _person(runtime, uow, who), runtime.clock.now()
+                uow, None, circle_id, await _someone(uow, who), runtime.clock.now()
             )
             return circle.name
 
     name = with_runtime(settings_of(ctx), go)
     click.echo(f"{who} now coordinates {name}")
+
+
+@admin.command(name="circle-archive")
+@click.argument("circle_id", type=int)
+@click.pass_context
+def circle_archive(ctx: click.Context, circle_id: int) -> None:
+    """Archive the circle CIRCLE_ID: it leaves the lists and takes no new member or mission."""
+
+    async def go(runtime: Runtime) -> str:
+        async with UnitOfWork(runtime.db) as uow:
+            await _circle_id(uow, circle_id)
+            circle = await circles.archive_circle(uow, None, circle_id, runtime.clock.now())
+            return circle.name
+
+    name = with_runtime(settings_of(ctx), go)
+    click.echo(f"circle {circle_id} archived: {name}")
 
 
 @admin.command(name="circles")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
+import sys
 
 import click
 
+from dialogs.tr import Tr
 from lte_core import logs
 
 from ..bootstrap import Runtime
@@ -27,4 +30,12 @@ def chat(ctx: click.Context, name: str | None) -> None:
     async def go(runtime: Runtime) -> None:
         await Terminal(runtime, who).loop()
 
-    with_runtime(settings, go)
+    try:
+        with_runtime(settings, go)
+    except KeyboardInterrupt:  # Ctrl-C: a goodbye, not click's « Aborted! »; what was typed is saved
+        click.echo("\n" + Tr(settings.default_locale, settings.tz).plain("Goodbye!"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The database is closed; only the thread waiting for a line to be typed is left, and
+        # nothing will be typed: leave without joining it.
+        os._exit(0)

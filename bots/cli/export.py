@@ -17,7 +17,10 @@ from ._common import settings_of, with_runtime
 @click.option("--anonymous", is_flag=True, help="Leave out names, identities and who did what.")
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, fmt: str, anonymous: bool) -> None:
-    """Write needs, circles, assets or people to stdout as JSON or CSV."""
+    """Write needs, circles, assets or people to stdout as JSON or CSV.
+
+    CSV is for a spreadsheet (French ones included): UTF-8 with a BOM, cells separated by `;`,
+    a need's history as one readable cell (`2026-12-01 21:54 expressed → in_study (note) | …`)."""
     settings = settings_of(ctx)
 
     async def go(runtime: Runtime) -> None:

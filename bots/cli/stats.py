@@ -1,4 +1,4 @@
-"""`lte-bot stats [--format text|json]`: the figures of the database."""
+"""`lte-bot stats [--format text|json]`: the figures of the database, in the territory's language."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from dialogs.tr import Tr
+from lte_core.domain import NeedStatus, Theme
 from lte_core.services import export
 from lte_core.store import UnitOfWork
 
@@ -14,27 +16,64 @@ from ..bootstrap import Runtime
 from ._common import settings_of, with_runtime
 
 
+def _status(tr: Tr, code: str) -> str:
+    try:
+        return tr.status(NeedStatus(code))
+    except ValueError:  # a status this version does not know: shown as stored
+        return code
+
+
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
-    """The figures: needs by status and by theme, people, circles, members."""
+    """The figures: needs by status and by theme, supports, people, circles, members, missions and
+    their places taken. Text in the territory's language (LTE_DEFAULT_LOCALE); JSON for programs."""
     settings = settings_of(ctx)
 
-    async def go(runtime: Runtime) -> dict[str, Any]:
+    async def go(runtime: Runtime) -> tuple[dict[str, Any], list[Theme]]:
         async with UnitOfWork(runtime.db, read_only=True) as uow:  # a snapshot, beside a running bot
-            return await export.stats(uow)
+            return await export.stats(uow), await uow.themes.all(active_only=False)
 
-    figures = with_runtime(settings, go, create=False)
+    figures, themes = with_runtime(settings, go, create=False)
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    click.echo(f"needs: {figures['needs']}")
-    for status, n in sorted(figures["needs_by_status"].items()):
-        click.echo(f"  status {status}: {n}")
-    for theme, n in sorted(figures["needs_by_theme"].items()):
-        click.echo(f"  theme {theme or '(none)'}: {n}")
-    click.echo(f"people: {figures['people']} ({figures['people_consented']} consented)")
-    click.echo(f"circles: {figures['circles']}, memberships: {figures['memberships']}")
-    click.echo(f"assets: {figures['assets']}")
-    click.echo("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(figures["outbox"].items())) or "empty"))
+    tr = Tr(settings.default_locale, settings.tz)
+    n = tr.fmt.number
+
+    def line(label: str, value: int) -> str:
+        return "  " + tr.plain("{label}: {n}").format(label=label, n=n(value))
+
+    click.echo(tr.plain("needs: {n}").format(n=n(figures["needs"])))
+    if figures["needs_by_status"]:
+        click.echo(tr.plain("by status:"))
+        order = {s.value: i for i, s in enumerate(NeedStatus)}
+        for code, count in sorted(figures["needs_by_status"].items(), key=lambda kv: order.get(kv[0], 99)):
+            click.echo(line(_status(tr, code), count))
+    if figures["needs_by_theme"]:
+        click.echo(tr.plain("by theme:"))
+        labelled = [
+            (tr.theme(code or None, themes), count) for code, count in figures["needs_by_theme"].items()
+        ]
+        for label, count in sorted(labelled):
+            click.echo(line(label, count))
+    click.echo(tr.plain("supports: {n}").format(n=n(figures["supports"])))
+    click.echo(
+        tr.plain("people: {n} ({consented} consented)").format(
+            n=n(figures["people"]), consented=n(figures["people_consented"])
+        )
+    )
+    click.echo(
+        tr.plain("circles: {n}, memberships: {members}").format(
+            n=n(figures["circles"]), members=n(figures["memberships"])
+        )
+    )
+    click.echo(
+        tr.plain("missions: {n}, places taken: {taken} of {places}").format(
+            n=n(figures["missions"]), taken=n(figures["places_taken"]), places=n(figures["mission_places"])
+        )
+    )
+    click.echo(tr.plain("assets: {n}").format(n=n(figures["assets"])))
+    outbox = ", ".join(f"{k} {n(v)}" for k, v in sorted(figures["outbox"].items()))
+    click.echo(tr.plain("outbox: {detail}").format(detail=outbox or tr.plain("empty")))

@@ -92,6 +92,16 @@ async def appoint_coordinator(
     return circle
 
 
+async def archive_circle(uow: UnitOfWork, by: int | None, circle_id: int, now: datetime) -> Circle:
+    """The noyau (or the operator, `by` None) archives a circle: it leaves the lists and takes no
+    new member or mission (its history stays)."""
+    if by is not None:
+        await require_noyau(uow, by, "archive_circle")
+    circle = await get_circle(uow, circle_id)
+    await uow.circles.archive(circle_id, now)
+    return circle
+
+
 async def my_circles(uow: UnitOfWork, person_id: int) -> list[tuple[Circle, MemberRole]]:
     return await uow.circles.of_person(person_id)
 

@@ -249,11 +249,33 @@ def json_item(row: Row) -> str:
     return "  " + _pretty(row, "  ")
 
 
+CSV_DELIMITER = ";"  # what a French spreadsheet splits on (its list separator), with the BOM below
+CSV_BOM = "\ufeff"  # tells the spreadsheet the file is UTF-8 (else accents come out as Ã©)
+
+
+def history_cell(history: list[Row]) -> str:
+    """A need's moves for a person reading a spreadsheet: `2026-12-01 21:54 expressed → in_study
+    (note) — by | …`, oldest first."""
+    entries = []
+    for move in history:
+        when = str(move["at"])[:16].replace("T", " ")
+        entry = f"{when} {move['from']} → {move['to']}" if move["from"] else f"{when} {move['to']}"
+        if move.get("note"):
+            entry += f" ({move['note']})"
+        if move.get("by"):
+            entry += f" — {move['by']}"
+        entries.append(entry)
+    return " | ".join(entries)
+
+
 def csv_cells(row: Row) -> Row:
-    """Lists of strings joined with `;`, other lists and objects as JSON, None as empty."""
+    """Lists of strings joined with `;`, a need's history as readable text, other lists and
+    objects as JSON, None as empty."""
     flat: Row = {}
     for key, value in row.items():
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if key == "history" and isinstance(value, list):
+            flat[key] = history_cell(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             flat[key] = ";".join(value)
         elif isinstance(value, list | dict):
             flat[key] = json.dumps(value, ensure_ascii=False)
@@ -274,7 +296,8 @@ async def write(
     """Write one export through `emit`, a chunk of whole rows at a time; returns the row count.
 
     JSON is the text of `json.dumps(rows, ensure_ascii=False, indent=2)` and a newline; CSV has a
-    header of the rows' fields, one line per row (every row of an export has the same fields)."""
+    header of the rows' fields, one line per row (every row of an export has the same fields),
+    for a French spreadsheet: a UTF-8 BOM first, cells separated by `;`."""
     rows = STREAMS[kind](uow, tz, anonymous=anonymous)
     parts: list[str] = []
     size = count = 0
@@ -300,10 +323,13 @@ async def write(
         put("\n]\n" if count else "[]\n")
     elif fmt == "csv":
         buf = io.StringIO()
+        buf.write(CSV_BOM)
         writer: csv.DictWriter[str] | None = None
         async for row in rows:
             if writer is None:
-                writer = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
+                writer = csv.DictWriter(
+                    buf, fieldnames=list(row), delimiter=CSV_DELIMITER, lineterminator="\n"
+                )
                 writer.writeheader()
             writer.writerow(csv_cells(row))
             count += 1
@@ -311,7 +337,7 @@ async def write(
             buf.seek(0)
             buf.truncate()
         if writer is None:
-            put("\n")  # the header of no field
+            put(buf.getvalue() + "\n")  # the BOM, then the header of no field
     else:
         raise ValueError(f"unknown export format {fmt!r}")
     flush()
@@ -319,10 +345,13 @@ async def write(
 
 
 async def stats(uow: UnitOfWork) -> dict[str, Any]:
-    """The figures the noyau reads: needs by status and theme, people, circles, members, outbox."""
+    """The figures the noyau reads: needs by status and theme, people, circles, members, assets,
+    missions with their places offered and taken, supports, outbox."""
     by_status, by_theme = await uow.needs.stats()
     people, consented = await uow.people.count()
     circles, members = await uow.circles.counts()
+    reader = _reader(uow)
+    missions, places, taken, supports = await reader.activity_counts()
     return {
         "needs": sum(by_status.values()),
         "needs_by_status": by_status,
@@ -331,6 +360,10 @@ async def stats(uow: UnitOfWork) -> dict[str, Any]:
         "people_consented": consented,
         "circles": circles,
         "memberships": members,
-        "assets": await _reader(uow).asset_count(),
+        "assets": await reader.asset_count(),
+        "missions": missions,
+        "mission_places": places,
+        "places_taken": taken,
+        "supports": supports,
         "outbox": await uow.outbox.counts(),
     }

@@ -102,6 +102,14 @@ class CircleRepo:
         async with self.conn.execute(sql + " ORDER BY joined_at", args) as cur:
             return [r[0] for r in await cur.fetchall()]
 
+    async def archive(self, circle_id: int, now: datetime) -> bool:
+        """Out of the lists, closed to new members and missions; False if not found or already archived."""
+        cur = await self.conn.execute(
+            "UPDATE circles SET archived_at = ? WHERE id = ? AND archived_at IS NULL",
+            (to_iso(now), circle_id),
+        )
+        return cur.rowcount > 0
+
     async def counts(self) -> tuple[int, int]:
         """(circles, memberships)."""
         async with self.conn.execute(

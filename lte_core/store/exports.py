@@ -111,3 +111,19 @@ class ExportReader:
         async with self.conn.execute("SELECT count(*) FROM assets WHERE withdrawn_at IS NULL") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def activity_counts(self) -> tuple[int, int, int, int]:
+        """(missions, places they offer, places taken, supports) of the circles not archived;
+        supports of every need."""
+        async with self.conn.execute(
+            "SELECT (SELECT count(*) FROM missions m JOIN circles c ON c.id = m.circle_id"
+            " WHERE c.archived_at IS NULL),"
+            " (SELECT coalesce(sum(m.places), 0) FROM missions m JOIN circles c ON c.id = m.circle_id"
+            " WHERE c.archived_at IS NULL),"
+            " (SELECT count(*) FROM mission_takers t JOIN missions m ON m.id = t.mission_id"
+            " JOIN circles c ON c.id = m.circle_id WHERE c.archived_at IS NULL),"
+            " (SELECT count(*) FROM supports)"
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])

@@ -187,12 +187,22 @@ def reference_csv(rows: list[dict[str, Any]]) -> str:
     fields: list[str] = []
     for row in rows:
         fields += [k for k in row if k not in fields]
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    buf.write("\ufeff")  # for a French spreadsheet: a BOM, `;` between cells, the history readable
+    writer = csv.DictWriter(buf, fieldnames=fields, delimiter=";", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         flat = {}
         for key, value in row.items():
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            if key == "history":
+                flat[key] = " | ".join(
+                    f"{m['at'][:10]} {m['at'][11:16]} "
+                    + (f"{m['from']} → " if m["from"] else "")
+                    + m["to"]
+                    + (f" ({m['note']})" if m["note"] else "")
+                    + (f" — {m['by']}" if m.get("by") else "")
+                    for m in value
+                )
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
                 flat[key] = ";".join(value)
             elif isinstance(value, list | dict):
                 flat[key] = json.dumps(value, ensure_ascii=False)
