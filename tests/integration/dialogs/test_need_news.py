@@ -69,7 +69,7 @@ async def test_a_support_after_the_notice_went_starts_another(
     engine: Engine, db: Database, clock: FixedClock
 ) -> None:
     alice = await onboard(Person(engine, "alice"))
-    await express_needs(alice, "Des bacs à compost pour le quartier", theme="dechets")
+    await express_needs(alice, "Des bacs à compost pour le quartier", theme="energie")
     first, second = await crowd(engine, 2)
     await support(first)
     clock.advance(seconds=SUPPORTS_BUNDLE.total_seconds() + 1)
@@ -88,7 +88,7 @@ async def test_all_supports_withdrawn_before_it_goes_nothing_is_sent(
     engine: Engine, db: Database, clock: FixedClock
 ) -> None:
     alice = await onboard(Person(engine, "alice"))
-    await express_needs(alice, "Un abri vélo sécurisé à la gare", theme="mobilite")
+    await express_needs(alice, "Un abri vélo sécurisé à la gare", theme="energie")
     [bob] = await crowd(engine, 1)
     await support(bob)
     assert len(await supported_notices(engine, alice)) == 1
@@ -126,25 +126,25 @@ async def realise(engine: Engine, noyau: Person, need_id: int) -> None:
 async def test_a_realised_need_reads_as_a_success_and_its_carrier_cannot_drop_it(engine: Engine) -> None:
     alice = await onboard(Person(engine, "alice"))
     camille = await onboard(Person(engine, "camille"), "Camille")
-    bob = await onboard(Person(engine, "bob"), "Bob")
     await express_needs(alice, "Un marché de producteurs le samedi", theme="alimentation")
-    async with UnitOfWork(engine.db) as uow:
-        await needs.carry_need(uow, await person_id(bob), 1, engine.clock.now())
+    # Alice carries her own need: while it is open, she may stop.
+    await alice.command("mesbesoins")
+    await alice.pick("n1")
+    await alice.pick("carry")
+    assert alice.values == ["drop", "withdraw", "back"]
     await realise(engine, camille, 1)
     success = (
         f"Bonne nouvelle{NBSP}: le besoin B-1 est réalisé{NNBSP}! "
         "Merci à toutes celles et ceux qui l'ont porté."
     )
-    # The carrier: the card says so, thanks them, and offers no « Ne plus le porter ».
-    await bob.command("mesbesoins")
-    await bob.pick("n1")
-    assert success in bob.text
-    assert "Ce besoin est clos" not in bob.text
-    assert "drop" not in bob.values and bob.values == ["back"]
-    # The author: the same card, and the notice of it.
+    # Realised: the card says so, thanks her, and offers no « Ne plus le porter ».
     await alice.command("mesbesoins")
     await alice.pick("n1")
-    assert success in alice.text and "drop" not in alice.values
+    assert success in alice.text
+    assert f"Vous avez porté ce besoin{NBSP}: merci." in alice.text
+    assert "Ce besoin est clos" not in alice.text
+    assert alice.values == ["back"]
+    # The notice of it says the same.
     async with UnitOfWork(engine.db) as uow:
         rows = await uow.outbox.for_recipient("terminal", "alice")
     [realised] = [r for r in rows if r.kind == "need_moved" and r.params["status"] == "realised"]
@@ -154,6 +154,7 @@ async def test_a_realised_need_reads_as_a_success_and_its_carrier_cannot_drop_it
     await camille.command("tri", "B-1")
     assert success in camille.text and "Ce besoin est clos" not in camille.text
     # And the service refuses to drop it, whatever button an old message still shows.
+    alice_id = await person_id(alice)
     async with UnitOfWork(engine.db) as uow:
         with pytest.raises(Invalid):
-            await needs.drop_carry(uow, await person_id(bob), 1, engine.clock.now())
+            await needs.drop_carry(uow, alice_id, 1, engine.clock.now())
