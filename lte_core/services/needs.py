@@ -209,6 +209,11 @@ async def move_need(
         need.circle_id = circle_id
     supporters = await uow.needs.supporter_ids(need.id)
     apply_move(need, move, theme=theme, merge_into=merge_into)
+    if not to.is_open and need.author_id is not None:
+        # Closed: the author's pending notice of supports is not sent (its count cannot exceed them).
+        await uow.outbox.bundle(
+            need.author_id, prefix=_supported_key(need), params={}, delta=-(len(supporters) + 1)
+        )
     await uow.needs.save(need, now)
     await uow.needs.add_move(need.id, move)
     if target is not None:
