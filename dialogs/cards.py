@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from lte_core.domain import Circle, Mission, Need, Theme, fold
+from lte_core.domain import Circle, Mission, Need, NeedStatus, Theme, fold
 from lte_core.domain.model import need_ref
 
 from .choices import NeedAction
@@ -52,10 +52,16 @@ def the_circle(tr: Tr, name: str) -> Markup:
     return tr._("the circle <b>{name}</b>", name=name)
 
 
+def realised_line(tr: Tr, ref: str) -> Markup:
+    """A realised need is a success, said as one (on its card and in the notice of it)."""
+    return tr._("Good news: need <b>{ref}</b> is realised! Thank you to everyone who carried it.", ref=ref)
+
+
 def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False) -> Markup:
     """The whole need: text, theme, place, status, supports, and its history if asked."""
     lines = [
         tr._("<b>{ref}</b> — {status}", ref=need.ref, status=tr.status(need.status)),
+        *([realised_line(tr, need.ref)] if need.status is NeedStatus.REALISED else []),
         tr._("“{text}”", text=need.text),
         tr._("Theme: {theme}", theme=tr.theme(need.theme, themes)),
     ]

@@ -15,10 +15,11 @@ from lte_core.notices import (
     MissionTaken,
     NeedCarried,
     NeedMoved,
+    NeedSupported,
     Notice,
 )
 
-from .cards import the_circle
+from .cards import realised_line, the_circle
 from .choices import MissionAction, NeedAction
 from .contract import Outgoing, Reply
 from .tr import Tr
@@ -26,7 +27,10 @@ from .tr import Tr
 
 def _need_moved(tr: Tr, n: NeedMoved) -> list[Outgoing]:
     status = NeedStatus(n.status)
-    text = tr._("News of need <b>{ref}</b>: it is now “{status}”.", ref=n.ref, status=tr.status(status))
+    if status is NeedStatus.REALISED:  # a success, said as one
+        text = realised_line(tr, n.ref)
+    else:
+        text = tr._("News of need <b>{ref}</b>: it is now “{status}”.", ref=n.ref, status=tr.status(status))
     if n.text:
         text += Markup("\n") + tr._("“{text}”", text=n.text)
     if status is NeedStatus.MERGED and n.into:
@@ -71,6 +75,22 @@ def _need_carried(tr: Tr, n: NeedCarried) -> list[Outgoing]:
     ]
 
 
+def _need_supported(tr: Tr, n: NeedSupported) -> list[Outgoing]:
+    """The supports of a window in one message: how many stand behind the need now."""
+    total = n.total or n.count
+    return [
+        Reply(
+            tr.ngettext(
+                "{n} person now supports your need <b>{ref}</b>.",
+                "{n} people now support your need <b>{ref}</b>.",
+                total,
+                ref=n.ref,
+            ),
+            (NeedAction.show(n.need_id).option(tr.plain("See the need")),),
+        )
+    ]
+
+
 def _asset_matches(tr: Tr, n: AssetMatches) -> list[Outgoing]:
     text = tr._(
         "Someone offers something that could help with <b>{ref}</b>:\n“{description}”",
@@ -90,6 +110,7 @@ RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     MissionNew: _mission_new,
     MissionTaken: _mission_taken,
     NeedCarried: _need_carried,
+    NeedSupported: _need_supported,
     AssetMatches: _asset_matches,
     Broadcast: _broadcast,
 }

@@ -52,6 +52,18 @@ class NeedCarried(Notice):
 
 
 @dataclass(frozen=True)
+class NeedSupported(Notice):
+    """People came to support the recipient's need: one notice per need and delivery window,
+    `count` the supports added meanwhile (less those withdrawn), `total` its supports now."""
+
+    kind: ClassVar[str] = "need_supported"
+    need_id: int
+    ref: str
+    count: int
+    total: int = 0
+
+
+@dataclass(frozen=True)
 class MissionNew(Notice):
     kind: ClassVar[str] = "mission_new"
     mission_id: int
@@ -90,7 +102,8 @@ class Broadcast(Notice):
 
 
 NOTICES: dict[str, type[Notice]] = {
-    cls.kind: cls for cls in (NeedMoved, NeedCarried, MissionNew, MissionTaken, AssetMatches, Broadcast)
+    cls.kind: cls
+    for cls in (NeedMoved, NeedCarried, NeedSupported, MissionNew, MissionTaken, AssetMatches, Broadcast)
 }
 
 
@@ -125,6 +138,7 @@ __all__ = [
     "MissionTaken",
     "NeedCarried",
     "NeedMoved",
+    "NeedSupported",
     "Notice",
     "from_row",
 ]

@@ -7,7 +7,7 @@ stateDiagram-v2
     list --> list: next | previous page
     list --> need: pick a need
     list --> [*]: done
-    need --> need: carry it | stop carrying it
+    need --> need: carry it | stop carrying it (while it is open)
     need --> confirm_withdraw: withdraw (own open need)
     confirm_withdraw --> list: yes → withdrawn, supporters told
     confirm_withdraw --> need: no
@@ -106,9 +106,11 @@ class MyNeedsFlow(Flow):
         ctx.data["need"] = need.id
         text = need_card(ctx.tr, need, await ctx.themes(), history=True)
         options: list[tuple[str, str]] = []
-        if need.carrier_id == ctx.person.id:
+        if need.carrier_id == ctx.person.id and need.status.is_open:
             text += Markup("\n") + ctx._("You carry this need: thank you.")
             options.append(("drop", ctx.tr.plain("Stop carrying it")))
+        elif need.carrier_id == ctx.person.id:  # realised or closed: nothing left to stop carrying
+            text += Markup("\n") + ctx._("You carried this need: thank you.")
         elif need.status.is_open and need.carrier_id is None:
             options.append(("carry", ctx.tr.plain("Carry this need")))
         if need.status.is_open and need.author_id == ctx.person.id:

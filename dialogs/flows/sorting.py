@@ -143,7 +143,8 @@ class SortingFlow(Flow):
         moves = tuple(m for m in moves if m is not S.WITHDRAWN)  # the author's, from /mesbesoins
         text = need_card(ctx.tr, need, await ctx.themes(), history=True)
         if not need.status.is_open:
-            text += Markup("\n") + ctx._("This need is closed: it does not move any more.")
+            if need.status is not S.REALISED:  # a realised one: the card says it is a success
+                text += Markup("\n") + ctx._("This need is closed: it does not move any more.")
         elif not moves:
             text += Markup("\n") + ctx._("Your role does not allow moving this need from here.")
         options = [(MOVE + m.value, ctx.tr.plain(MOVE_LABELS[m])) for m in moves]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain import (
     Actor,
@@ -20,12 +20,16 @@ from ..domain import (
     clean_text,
 )
 from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
-from ..notices import NeedCarried, NeedMoved
+from ..notices import NeedCarried, NeedMoved, NeedSupported
 from ..store import UnitOfWork
-from ._common import actor, consenting, notify
+from ._common import PRIORITY_PERSONAL, actor, consenting, notify
 
 OPEN_STATUSES = tuple(s for s in NeedStatus if s not in CLOSED_STATUSES)
 QUEUE_STATUSES = (NeedStatus.EXPRESSED, NeedStatus.IN_STUDY, NeedStatus.SORTED)
+
+# The author hears of the supports of a window in one message, sent this long after the first:
+# « 3 personnes soutiennent désormais votre besoin », not three messages.
+SUPPORTS_BUNDLE = timedelta(minutes=10)
 
 
 async def get_need(uow: UnitOfWork, need_id: int, *, history: bool = False) -> Need:
@@ -98,15 +102,45 @@ async def support_need(uow: UnitOfWork, person_id: int, need_id: int, now: datet
     if not await uow.needs.add_support(need_id, person_id, now):
         raise Invalid("already_supported", ref=need.ref)
     need.supports += 1
+    await _tell_author_of_supports(uow, need, now)
     return need
 
 
 async def unsupport_need(uow: UnitOfWork, person_id: int, need_id: int) -> Need:
+    """Withdraw a support; the author's notice of the supports, while still pending, counts one less."""
     need = await get_need(uow, need_id)
     if not await uow.needs.remove_support(need_id, person_id):
         raise Invalid("not_supported", ref=need.ref)
     need.supports -= 1
+    if need.author_id is not None:
+        await uow.outbox.bundle(
+            need.author_id, prefix=_supported_key(need), params={"total": need.supports}, delta=-1
+        )
     return need
+
+
+def _supported_key(need: Need) -> str:
+    return f"supported:{need.id}:p{need.author_id}:w"
+
+
+async def _tell_author_of_supports(uow: UnitOfWork, need: Need, now: datetime) -> None:
+    """One pending notice per need, author and window of SUPPORTS_BUNDLE, sent SUPPORTS_BUNDLE
+    after the window's first support, its count following the supports given (and withdrawn)
+    until it goes out; none is sent for a count back at 0."""
+    if need.author_id is None:
+        return
+    notice = NeedSupported(need_id=need.id, ref=need.ref, count=1, total=need.supports)
+    await uow.outbox.bundle(
+        need.author_id,
+        prefix=_supported_key(need),
+        window=str(int(now.timestamp() // SUPPORTS_BUNDLE.total_seconds())),
+        kind=notice.kind,
+        params=notice.params(),
+        delta=1,
+        priority=PRIORITY_PERSONAL,
+        not_before=now + SUPPORTS_BUNDLE,
+        now=now,
+    )
 
 
 async def carry_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> Need:
@@ -136,6 +170,8 @@ async def drop_carry(uow: UnitOfWork, person_id: int, need_id: int, now: datetim
     need = await get_need(uow, need_id)
     if need.carrier_id != person_id:
         raise Invalid("not_carrier", ref=need.ref)
+    if not need.status.is_open:  # realised or closed: its carrier carried it to the end
+        raise Invalid("need_closed", ref=need.ref, status=need.status.value)
     need.carrier_id = None
     await uow.needs.save(need, now)
     return need
@@ -173,6 +209,11 @@ async def move_need(
         need.circle_id = circle_id
     supporters = await uow.needs.supporter_ids(need.id)
     apply_move(need, move, theme=theme, merge_into=merge_into)
+    if not to.is_open and need.author_id is not None:
+        # Closed: the author's pending notice of supports is not sent (its count cannot exceed them).
+        await uow.outbox.bundle(
+            need.author_id, prefix=_supported_key(need), params={}, delta=-(len(supporters) + 1)
+        )
     await uow.needs.save(need, now)
     await uow.needs.add_move(need.id, move)
     if target is not None:
@@ -269,6 +310,7 @@ async def browse_needs(
 
 __all__ = [
     "OPEN_STATUSES",
+    "SUPPORTS_BUNDLE",
     "MoveResult",
     "Refused",
     "browse_needs",

@@ -345,3 +345,77 @@ class OutboxRepo:
         async with self.conn.execute(sql + " ORDER BY id", args) as cur:
             rows = await cur.fetchall()
         return [_message(r) for r in rows]
+
+    async def bundle(
+        self,
+        person_id: int,
+        *,
+        prefix: str,
+        params: dict[str, Any],
+        delta: int,
+        window: str = "",
+        kind: str = "",
+        priority: int = 5,
+        not_before: datetime | None = None,
+        now: datetime | None = None,
+        field: str = "count",
+    ) -> int:
+        """One pending message to one person that gathers what happens meanwhile (« 3 people now
+        support your need »), rather than one message per event; its params' `field` counts them.
+
+        `delta` > 0: queued under the key `prefix + window`, due at `not_before`, at the
+        identity they used last among those still reachable (as `put_many`), or, when that key is
+        still pending, its `field` raised by `delta` and its other params replaced by these, in one
+        statement (`INSERT … ON CONFLICT(dedup_key) DO UPDATE`). `delta` < 0: the latest message
+        of `prefix` still pending is lowered and its other params replaced; at 0 it is dropped,
+        nothing is sent (`window`, `kind`, `not_before`, `now` are not used then). Returns the
+        count now pending (0 when none is)."""
+        if delta > 0:
+            if not_before is None or now is None or not kind:
+                raise ValueError("a message queued needs its kind, not_before and now")
+            async with self.conn.execute(
+                "INSERT INTO outbox (dedup_key, person_id, channel, external_id, locale, kind, params, "
+                "priority, not_before, created_at) "
+                "SELECT :key, p.id, i.channel, i.external_id, p.locale, :kind, :params, :priority, "
+                ":not_before, :now FROM persons p "
+                "JOIN identities i ON i.id = (SELECT j.id FROM identities j INDEXED BY identities_reachable "
+                "WHERE j.person_id = p.id AND j.unreachable_at IS NULL "
+                "ORDER BY j.last_seen_at DESC NULLS LAST, j.id DESC LIMIT 1) "
+                "WHERE p.id = :person "
+                "ON CONFLICT (dedup_key) DO UPDATE SET params = json_set(json_patch(outbox.params, "
+                "excluded.params), '$.' || :field, "
+                "coalesce(json_extract(outbox.params, '$.' || :field), 0) + :delta) "
+                "WHERE outbox.status = 'pending' "
+                "RETURNING json_extract(params, '$.' || :field)",
+                {
+                    "key": prefix + window,
+                    "person": person_id,
+                    "kind": kind,
+                    "params": dumps({**params, field: delta}),
+                    "priority": priority,
+                    "not_before": to_iso(not_before),
+                    "now": to_iso(now),
+                    "field": field,
+                    "delta": delta,
+                },
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:  # unreachable, or that window's message went already
+                return 0
+            self.queued += 1
+            return int(row[0])
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        async with self.conn.execute(
+            "UPDATE outbox SET params = json_set(json_patch(params, :params), '$.' || :field, "
+            "coalesce(json_extract(params, '$.' || :field), 0) + :delta) "
+            "WHERE id = (SELECT max(id) FROM outbox WHERE dedup_key >= :prefix AND dedup_key < :end "
+            "AND status = 'pending') RETURNING id, json_extract(params, '$.' || :field)",
+            {"params": dumps(params), "field": field, "delta": delta, "prefix": prefix, "end": end},
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return 0
+        if int(row[1]) <= 0:
+            await self.conn.execute("DELETE FROM outbox WHERE id = ? AND status = 'pending'", (row[0],))
+            return 0
+        return int(row[1])

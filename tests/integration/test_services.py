@@ -25,7 +25,9 @@ async def resident(
 
 
 async def outbox_rows(db: Database) -> list[tuple[str, str, str, str]]:
-    async with db.conn.execute("SELECT dedup_key, external_id, locale, kind FROM outbox ORDER BY id") as cur:
+    async with db.conn.execute(
+        "SELECT dedup_key, external_id, locale, kind FROM outbox WHERE kind != 'need_supported' ORDER BY id"
+    ) as cur:
         return [tuple(r) for r in await cur.fetchall()]  # type: ignore[misc]
 
 
