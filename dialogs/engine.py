@@ -325,12 +325,21 @@ class Engine:
     async def _interrupt(self, ctx: Ctx, flow: Flow, args: str) -> None:
         """A flow that answers and gives the word back: the waiting question comes again after it,
         unless it ended or replaced it."""
+        _, still = await self._beside(ctx, flow, flow.start(ctx, args))
+        if still is not None:
+            self.reprompt(ctx)
+
+    async def _beside(self, ctx: Ctx, flow: Flow, work: Any) -> tuple[bool, Next | None]:
+        """Run `flow`'s work beside the question waiting (help, a global choice). If it neither
+        ended nor replaced that question, the question's flow takes the word back. Returns whether
+        the work ran through, and the question still waiting (None when it is gone)."""
         waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
         ctx.flow_name, ctx.data, ctx.then = flow.name, {}, None
-        await self._guard(ctx, flow.start(ctx, args))
-        if waiting is not None and ctx.next is waiting:
-            ctx.flow_name, ctx.data, ctx.then = saved
-            self.reprompt(ctx)
+        done = await self._guard(ctx, work)
+        if waiting is None or ctx.next is not waiting:
+            return done, None
+        ctx.flow_name, ctx.data, ctx.then = saved
+        return done, waiting
 
     async def run_then(self, ctx: Ctx, then: Then | None) -> None:
         """What was to come after a flow: a flow, a global choice, or the menu."""
@@ -374,13 +383,10 @@ class Engine:
         if consent and not ctx.person.consented and not (reads and declined(ctx)):
             await self._onboard_first(ctx, Then(choice=token))
             return
-        waiting, saved = ctx.next, (ctx.flow_name, ctx.data, ctx.then)
-        ctx.flow_name, ctx.data, ctx.then = flow.name, {}, None
-        done = await self._guard(ctx, getattr(flow, method)(ctx, choice.id))
-        if waiting is not None and ctx.next is waiting:
-            ctx.flow_name, ctx.data, ctx.then = saved
+        done, still = await self._beside(ctx, flow, getattr(flow, method)(ctx, choice.id))
+        if still is not None:
             if done:  # a refusal has already shown the question again
-                await self.refresh(ctx, waiting)
+                await self.refresh(ctx, still)
         elif ctx.next is None and not ctx.replies:
             await self.start_flow(ctx, MENU)
 

@@ -14,6 +14,7 @@ from ..domain import (
     NotAllowed,
     NotFound,
     clean_text,
+    need_ref,
 )
 from ..domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, NAME_MAX, TITLE_MAX
 from ..notices import MissionNew, MissionTaken
@@ -56,7 +57,7 @@ async def create_circle(
     if theme is not None and await uow.themes.get(theme) is None:
         raise Invalid("unknown_theme", theme=theme)
     if need_id is not None and await uow.needs.get(need_id) is None:
-        raise NotFound("need", f"B-{need_id}")
+        raise NotFound("need", need_ref(need_id))
     return await uow.circles.add(Circle(0, kind, name, purpose, now, task, theme, need_id))
 
 

@@ -104,7 +104,7 @@ async def iter_circles(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False
             "purpose": circle.purpose,
             "task": circle.task.value if circle.task else None,
             "theme": circle.theme,
-            "need": f"B-{circle.need_id}" if circle.need_id else None,
+            "need": need_ref(circle.need_id) if circle.need_id else None,
             "members": circle.members,
             "coordinators": len(coordinators)
             if anonymous

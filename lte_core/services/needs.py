@@ -18,6 +18,7 @@ from ..domain import (
     apply_move,
     check_move,
     clean_text,
+    need_ref,
 )
 from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
 from ..notices import NeedCarried, NeedMoved, NeedSupported
@@ -35,7 +36,7 @@ SUPPORTS_BUNDLE = timedelta(minutes=10)
 async def get_need(uow: UnitOfWork, need_id: int, *, history: bool = False) -> Need:
     need = await uow.needs.get(need_id, history=history)
     if need is None:
-        raise NotFound("need", f"B-{need_id}")
+        raise NotFound("need", need_ref(need_id))
     return need
 
 

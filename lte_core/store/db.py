@@ -30,12 +30,8 @@ import sqlite3
 import time
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .conn import Connection, ThreadedConnection, connect
-
-if TYPE_CHECKING:
-    from .uow import UnitOfWork
 
 BUSY_TIMEOUT = 5.0  # seconds another process may hold the write lock before we give up
 WRITER_BUSY_MS = 20  # how long one attempt of the writer may block the loop waiting for it
@@ -277,12 +273,6 @@ class Database:
             return int(row[0]), int(row[1]), int(row[2])
         finally:
             self._checkpointing = None
-
-    def reading(self) -> UnitOfWork:
-        """A read-only unit of work on the reader: `async with db.reading() as uow:`."""
-        from .uow import UnitOfWork
-
-        return UnitOfWork(self, read_only=True)
 
     async def close(self) -> None:
         task, self._checkpointing = self._checkpointing, None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,6 @@ _RECIPIENT = (
 )
 
 
-PUT_MANY_CHUNK = 2000
 _PUT_MANY = (
     "INSERT OR IGNORE INTO outbox (dedup_key, person_id, channel, external_id, locale, kind, "
     "params, priority, not_before, created_at) "
@@ -130,25 +128,17 @@ class OutboxRepo:
         last among those still reachable (as `PeopleRepo.reachable_identity`), in their
         language, with the dedup key `{key}:p{person_id}`; someone with no reachable identity
         gets nothing. The rows are numbered in the order of `person_ids`. Returns how many
-        were added (those already queued under their key are not).
-
-        One statement per PUT_MANY_CHUNK people, the loop given its turn between two: a large
-        circle's broadcast does not stall the other tasks (sends, incoming updates) for all
-        of its length, only for a chunk's."""
-        args: dict[str, object] = {
+        were added (those already queued under their key are not). One statement: a crowd
+        (above FANOUT_AT) goes through `fan_out` instead, a chunk per transaction."""
+        args = {
             "key": key,
             "kind": kind,
             "params": dumps(params),
             "priority": priority,
             "now": to_iso(now),
+            "ids": json.dumps(list(person_ids)),
         }
-        added = 0
-        for start in range(0, len(person_ids), PUT_MANY_CHUNK):
-            if start:
-                await asyncio.sleep(0)
-            args["ids"] = json.dumps(list(person_ids[start : start + PUT_MANY_CHUNK]))
-            cur = await self.conn.execute(_PUT_MANY, args)
-            added += cur.rowcount
+        added = (await self.conn.execute(_PUT_MANY, args)).rowcount
         self.queued += added
         return added
 

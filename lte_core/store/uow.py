@@ -23,7 +23,7 @@ class UnitOfWork:
     its statements do not leave the thread, so nothing can interrupt one half done, and the lock
     is held for as long as the statements and the Python between them take.
 
-    `UnitOfWork(db, read_only=True)` (or `db.reading()`) reads on the second connection, in its
+    `UnitOfWork(db, read_only=True)` reads on the second connection, in its
     thread, without the write lock: it sees what was committed when its first read ran, and
     nothing committed after (a WAL snapshot), and may take as long as it needs."""
 

@@ -88,7 +88,7 @@ async def test_a_read_only_unit_of_work_neither_blocks_nor_is_blocked_by_a_write
 ) -> None:
     async with UnitOfWork(db) as uow:
         await uow.people.add("terminal", "before", locale="fr", now=clock.now())
-    async with db.reading() as reader:
+    async with UnitOfWork(db, read_only=True) as reader:
         assert await reader.people.count() == (1, 0)  # its snapshot starts here
 
         async def write(name: str) -> None:
@@ -114,7 +114,7 @@ async def test_a_read_only_unit_of_work_neither_blocks_nor_is_blocked_by_a_write
     assert db.lock.locked()
 
     async def read() -> tuple[int, int]:
-        async with db.reading() as uow:
+        async with UnitOfWork(db, read_only=True) as uow:
             return await uow.people.count()
 
     assert await asyncio.wait_for(read(), 2) == (2, 0)  # no wait for the lock, nothing uncommitted
@@ -124,7 +124,7 @@ async def test_a_read_only_unit_of_work_neither_blocks_nor_is_blocked_by_a_write
 
 async def test_a_read_only_unit_of_work_cannot_write(db: Database, clock: FixedClock) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        async with db.reading() as uow:
+        async with UnitOfWork(db, read_only=True) as uow:
             await uow.people.add("terminal", "nope", locale="fr", now=clock.now())
     async with UnitOfWork(db) as uow:
         assert await uow.people.identity("terminal", "nope") is None
@@ -194,7 +194,7 @@ async def test_a_database_that_cannot_be_opened_leaves_nothing_open(tmp_path: Pa
     assert db._conn is None and db._reader is None and db_threads() == []
     async with Database(tmp_path / "good.sqlite3") as good:
         assert len(db_threads()) == 1  # the reader's
-        async with good.reading() as uow:
+        async with UnitOfWork(good, read_only=True) as uow:
             assert await uow.people.count() == (0, 0)
     assert db_threads() == []
 
@@ -203,7 +203,7 @@ async def test_the_exports_and_the_figures_run_on_the_reader(db: Database, clock
     async with UnitOfWork(db) as uow:
         person, _ = await uow.people.add("terminal", "a", locale="fr", now=clock.now())
         await uow.needs.add(Need(0, person.id, "Un four à pain", NeedStatus.EXPRESSED, clock.now()))
-    async with db.reading() as uow:
+    async with UnitOfWork(db, read_only=True) as uow:
         needs = await export.export_needs(uow, ZoneInfo("Europe/Paris"))
         people = await export.export_people(uow, ZoneInfo("Europe/Paris"))
         figures = await export.stats(uow)
