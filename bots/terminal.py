@@ -10,7 +10,7 @@ import asyncio
 import os
 import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, assert_never
@@ -164,24 +164,27 @@ class Terminal:
                 await self.show_outbox()
 
     async def _lines(self, loop: asyncio.AbstractEventLoop, stdin: TextIO, interactive: bool) -> None:
-        # Its own reader thread, not the loop's default executor: on Ctrl-C the loop closes without
-        # waiting for a line that will never be typed (`lte-bot chat` then says goodbye and exits).
-        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lte-terminal-input")
-        try:
+        # Lines are read by a daemon thread: on Ctrl-C nothing waits for a line that will never be
+        # typed, and `lte-bot chat` says goodbye and exits as any program does.
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def read() -> None:
             while True:
-                line = await loop.run_in_executor(reader, self._read, stdin, interactive)
+                line = self._read(stdin, interactive)
+                loop.call_soon_threadsafe(lines.put_nowait, line)
                 if line is None:
-                    break
-                line = line.rstrip("\n")
-                if not interactive:
-                    self.write(f"> {line}")
-                if not line.strip():
-                    continue
-                if line.strip() in ("/quit", "/exit", "/quitter"):
-                    break
-                await self.say(line)
-        finally:
-            reader.shutdown(wait=False)
+                    return
+
+        threading.Thread(target=read, name="lte-terminal-input", daemon=True).start()
+        while (line := await lines.get()) is not None:
+            line = line.rstrip("\n")
+            if not interactive:
+                self.write(f"> {line}")
+            if not line.strip():
+                continue
+            if line.strip() in ("/quit", "/exit", "/quitter"):
+                break
+            await self.say(line)
 
     @staticmethod
     def _read(stdin: TextIO, interactive: bool) -> str | None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import os
-import sys
 
 import click
 
@@ -34,8 +32,3 @@ def chat(ctx: click.Context, name: str | None) -> None:
         with_runtime(settings, go)
     except KeyboardInterrupt:  # Ctrl-C: a goodbye, not click's « Aborted! »; what was typed is saved
         click.echo("\n" + Tr(settings.default_locale, settings.tz).plain("Goodbye!"))
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # The database is closed; only the thread waiting for a line to be typed is left, and
-        # nothing will be typed: leave without joining it.
-        os._exit(0)
