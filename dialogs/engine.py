@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from markupsafe import Markup
 from lte_core import notices
 from lte_core.clock import Clock, SystemClock
 from lte_core.config import Settings
-from lte_core.domain import Actor, Refused, normalize_input
+from lte_core.domain import Actor, Refused, fold, normalize_input
 from lte_core.services import people
 from lte_core.store import Database, DialogState, OutboxMessage, UnitOfWork
 
@@ -57,11 +56,6 @@ MAX_INPUT = 4000
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"
 TYPED = "typed"  # if registered: what a sentence typed out of the blue goes to
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class Registry:
@@ -291,7 +285,7 @@ class Engine:
             await self.other(ctx, event)
 
     async def command(self, ctx: Ctx, cmd: Command) -> None:
-        name = fold(cmd.name).split("@")[0]
+        name = fold(cmd.name.strip()).split("@")[0]
         flow = self.registry.commands.get(name)
         if flow is None:
             ctx.say(ctx._("I don't know the command /{name}.", name=cmd.name[:40]))
@@ -560,14 +554,16 @@ def cleaned(incoming: Incoming) -> Incoming:
 
 def match_option(text: str, options: Sequence[Sequence[str]]) -> str | None:
     """A typed answer read as a choice: its number (1-based) or its label, accents and case folded."""
-    answer = fold(text).rstrip(".)")
+    answer = fold(text.strip()).rstrip(".)")
     if not answer or not options:
         return None
     if answer.isdigit():
         index = int(answer[:6]) - 1
         return options[index][0] if 0 <= index < len(options) else None
     for token, label in options:
-        if fold(label) == answer:
+        if fold(label.strip()) == answer:
             return token
-    starts = [token for token, label in options if fold(label).startswith(answer) and len(answer) >= 3]
+    starts = [
+        token for token, label in options if fold(label.strip()).startswith(answer) and len(answer) >= 3
+    ]
     return starts[0] if len(starts) == 1 else None

@@ -20,8 +20,9 @@ import aiohttp
 from nio import AsyncClient, JoinedMembersResponse, JoinResponse
 
 from dialogs.contract import CAN_IMAGES, CAN_LOCATION, CAN_PHOTO, Choice, Event, Incoming, Reply, Text
-from dialogs.engine import Engine, fold, match_option
+from dialogs.engine import Engine, match_option
 from dialogs.tr import N_
+from lte_core.domain import fold
 from lte_core.store import UnitOfWork
 
 from .render import POLL_RESPONSES, parse_message, parse_poll_response
@@ -118,7 +119,7 @@ class Conversations:
         parsed = parse_message(content)
         if parsed is None:
             return
-        if isinstance(parsed, Text) and fold(parsed.text) not in self.engine.registry.words:
+        if isinstance(parsed, Text) and fold(parsed.text.strip()) not in self.engine.registry.words:
             token = match_option(parsed.text, await self.store.options(room_id))
             if token is not None:
                 parsed = Choice(token)

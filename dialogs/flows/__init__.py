@@ -46,10 +46,4 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
     )
 
 
-FLOWS: tuple[Flow, ...] = DEFAULT_FLOWS()
-REGISTRY: dict[str, Flow] = {flow.name: flow for flow in FLOWS}
-COMMANDS: dict[str, str] = {
-    command: flow.name for flow in FLOWS for command in (*flow.commands, *flow.aliases)
-}
-
-__all__ = ["COMMANDS", "DEFAULT_FLOWS", "FLOWS", "REGISTRY", "Flow"]
+__all__ = ["DEFAULT_FLOWS", "Flow"]

@@ -28,13 +28,15 @@ from dialogs.contract import (
     Unreadable,
     to_plain,
 )
-from dialogs.engine import Engine
-from dialogs.flows import COMMANDS
+from dialogs.engine import Engine, Registry
+from dialogs.flows import DEFAULT_FLOWS
 from lte_core.clock import FixedClock
 from lte_core.config import Settings
 from lte_core.domain import DEFAULT_THEMES, CircleKind, CircleTask
 from lte_core.services import circles, needs, people
 from lte_core.store import Database, UnitOfWork
+
+COMMANDS = Registry(DEFAULT_FLOWS()).commands  # every command and alias, folded
 
 ROOT = Path(__file__).resolve().parents[3]
 APOLOGY = "Sorry, something went wrong"
