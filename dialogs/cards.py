@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from markupsafe import Markup
 
 from lte_core.domain import Circle, Mission, Need, NeedStatus, Theme, fold
@@ -122,6 +124,18 @@ def circle_card(tr: Tr, circle: Circle) -> Markup:
     return Markup("\n").join(lines)
 
 
+def mission_when(tr: Tr, starts_at: datetime, ends_at: datetime | None) -> Markup:
+    """« Quand : samedi 12 décembre 2026 à 10 h, jusqu'à 12 h » (the end's day too when it differs)."""
+    if ends_at is None:
+        return tr._("When: {when}", when=tr.fmt.when(starts_at))
+    same_day = ends_at.astimezone(tr.fmt.tz).date() == starts_at.astimezone(tr.fmt.tz).date()
+    return tr._(
+        "When: {when}, until {end}",
+        when=tr.fmt.when(starts_at),
+        end=tr.fmt.time(ends_at) if same_day else tr.fmt.when(ends_at),
+    )
+
+
 def mission_card(tr: Tr, mission: Mission, circle_name: str | None = None) -> Markup:
     lines = [tr._("<b>{title}</b>", title=mission.title)]
     if circle_name:
@@ -130,7 +144,9 @@ def mission_card(tr: Tr, mission: Mission, circle_name: str | None = None) -> Ma
             lines.append(tr._("{name}", name=circle_name))
         else:
             lines.append(tr._("Circle: {name}", name=circle_name))
-    lines.append(tr._("When: {when}", when=tr.fmt.when(mission.starts_at)))
+    lines.append(mission_when(tr, mission.starts_at, mission.ends_at))
+    if mission.place:
+        lines.append(tr._("Where: {place}", place=mission.place))
     if mission.description:
         lines.append(tr._("{description}", description=mission.description))
     if mission.free_places > 0:

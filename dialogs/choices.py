@@ -123,8 +123,12 @@ class CircleAction(GlobalChoice):
 
 
 class MissionAction(GlobalChoice):
-    verbs: ClassVar[dict[str, str]] = {"take": "take", "drop": "drop"}
+    verbs: ClassVar[dict[str, str]] = {"take": "take", "drop": "drop", "show": "mis"}
     link: ClassVar[tuple[str, str] | None] = ("mission", "take")
+
+    @classmethod
+    def show(cls, mission_id: int) -> MissionAction:
+        return cls("show", mission_id)
 
     @classmethod
     def take(cls, mission_id: int) -> MissionAction:

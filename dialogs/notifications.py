@@ -11,6 +11,10 @@ from lte_core.domain import NeedStatus
 from lte_core.notices import (
     AssetMatches,
     Broadcast,
+    MissionCancelled,
+    MissionChanged,
+    MissionLeft,
+    MissionMessage,
     MissionNew,
     MissionTaken,
     NeedCarried,
@@ -19,9 +23,9 @@ from lte_core.notices import (
     Notice,
 )
 
-from .cards import realised_line, the_circle
-from .choices import MissionAction, NeedAction
-from .contract import Outgoing, Reply
+from .cards import mission_when, realised_line, the_circle
+from .choices import MissionAction, NeedAction, OpenFlow
+from .contract import Option, Outgoing, Reply
 from .tr import Tr
 
 
@@ -45,14 +49,16 @@ def _need_moved(tr: Tr, n: NeedMoved) -> list[Outgoing]:
 
 
 def _mission_new(tr: Tr, n: MissionNew) -> list[Outgoing]:
-    text = tr._(
-        "New mission in {circle}: <b>{title}</b>\nWhen: {when}",
-        circle=the_circle(tr, n.circle),
-        title=n.title,
-        when=tr.fmt.when(n.starts_at),
-    )
+    text = tr._("New mission in {circle}: <b>{title}</b>", circle=the_circle(tr, n.circle), title=n.title)
+    text += Markup("\n") + mission_when(tr, n.starts_at, n.ends_at)
+    if n.place:
+        text += Markup("\n") + tr._("Where: {place}", place=n.place)
     text += Markup("\n") + tr.ngettext("{n} place.", "{n} places.", n.places)
     return [Reply(text, (MissionAction.take(n.mission_id).option(tr.plain("I'm in")),))]
+
+
+def _see_mission(tr: Tr, mission_id: int) -> Option:
+    return MissionAction.show(mission_id).option(tr.plain("See the mission"))
 
 
 def _mission_taken(tr: Tr, n: MissionTaken) -> list[Outgoing]:
@@ -63,7 +69,56 @@ def _mission_taken(tr: Tr, n: MissionTaken) -> list[Outgoing]:
         taken=n.taken,
         places=n.places,
     )
-    return [Reply(text)]
+    return [Reply(text, (_see_mission(tr, n.mission_id),))]
+
+
+def _mission_left(tr: Tr, n: MissionLeft) -> list[Outgoing]:
+    text = tr._(
+        "{who} gave up their place on “{title}” ({taken}/{places}): a place is free again.",
+        who=n.who or tr.plain("Someone"),
+        title=n.title,
+        taken=n.taken,
+        places=n.places,
+    )
+    return [Reply(text, (_see_mission(tr, n.mission_id),))]
+
+
+def _mission_changed(tr: Tr, n: MissionChanged) -> list[Outgoing]:
+    lines = [tr._("The mission “{title}”, where you have a place, has changed:", title=n.title)]
+    lines.append(mission_when(tr, n.starts_at, n.ends_at))
+    if n.place:
+        lines.append(tr._("Where: {place}", place=n.place))
+    lines.append(tr._("If you can no longer come, give up your place so that someone else can take it."))
+    return [
+        Reply(
+            Markup("\n").join(lines),
+            (
+                _see_mission(tr, n.mission_id),
+                MissionAction.drop(n.mission_id).option(tr.plain("Give up my place")),
+            ),
+        )
+    ]
+
+
+def _mission_cancelled(tr: Tr, n: MissionCancelled) -> list[Outgoing]:
+    text = tr._(
+        "The mission “{title}” of {when} is cancelled: it will not take place.",
+        title=n.title,
+        when=tr.fmt.when(n.starts_at),
+    )
+    if n.note:
+        text += Markup("\n") + tr._("Reason: {reason}", reason=n.note)
+    return [Reply(text, (OpenFlow("missions").option(tr.plain("See the missions")),))]
+
+
+def _mission_message(tr: Tr, n: MissionMessage) -> list[Outgoing]:
+    text = tr._(
+        "A message about the mission “{title}”, from {who}:",
+        title=n.title,
+        who=n.who or tr.plain("its coordinator"),
+    )
+    text += Markup("\n") + tr._("{text}", text=n.text)
+    return [Reply(text, (_see_mission(tr, n.mission_id),))]
 
 
 def _need_carried(tr: Tr, n: NeedCarried) -> list[Outgoing]:
@@ -109,6 +164,10 @@ RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     NeedMoved: _need_moved,
     MissionNew: _mission_new,
     MissionTaken: _mission_taken,
+    MissionLeft: _mission_left,
+    MissionChanged: _mission_changed,
+    MissionCancelled: _mission_cancelled,
+    MissionMessage: _mission_message,
     NeedCarried: _need_carried,
     NeedSupported: _need_supported,
     AssetMatches: _asset_matches,

@@ -47,6 +47,12 @@ MESSAGES: dict[str, str] = {
     "mission_closed": N_("“{mission}” is closed."),
     "mission_full": N_("“{mission}” is full: every place is taken."),
     "place_not_taken": N_("You had no place on “{mission}”."),
+    "mission_cancelled": N_("“{mission}” was cancelled."),
+    "ends_before_start": N_("The end must come after the start."),
+    "places_below_taken": N_(
+        "{taken} people already have a place: the number of places cannot be lower than that."
+    ),
+    "no_takers": N_("Nobody has a place on “{mission}” yet: there is no one to write to."),
     "bad_location": N_("That location is not valid."),
     "one_activities_circle": N_("There is already an activities circle: there is one per territory."),
     "task_only_for_mission_circles": N_("Only mission circles have a task."),

@@ -71,6 +71,8 @@ class MissionNew(Notice):
     title: str
     starts_at: datetime
     places: int
+    place: str = ""
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,53 @@ class MissionTaken(Notice):
     title: str
     taken: int
     places: int
+    who: str = ""
+
+
+@dataclass(frozen=True)
+class MissionLeft(Notice):
+    """To the mission's author (or its circle's coordinators): someone gave up a place."""
+
+    kind: ClassVar[str] = "mission_left"
+    mission_id: int
+    title: str
+    taken: int
+    places: int
+    who: str = ""
+
+
+@dataclass(frozen=True)
+class MissionChanged(Notice):
+    """To those with a place: the mission's title, place, times or places changed."""
+
+    kind: ClassVar[str] = "mission_changed"
+    mission_id: int
+    title: str
+    starts_at: datetime
+    place: str = ""
+    ends_at: datetime | None = None
+    changed: tuple[str, ...] = ()  # which of title, description, place, when, ends, places
+
+
+@dataclass(frozen=True)
+class MissionCancelled(Notice):
+    """To those with a place: the mission will not take place."""
+
+    kind: ClassVar[str] = "mission_cancelled"
+    mission_id: int
+    title: str
+    starts_at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MissionMessage(Notice):
+    """A coordinator writes to those with a place; the text is a person's, escaped like any."""
+
+    kind: ClassVar[str] = "mission_message"
+    mission_id: int
+    title: str
+    text: str
     who: str = ""
 
 
@@ -103,7 +152,19 @@ class Broadcast(Notice):
 
 NOTICES: dict[str, type[Notice]] = {
     cls.kind: cls
-    for cls in (NeedMoved, NeedCarried, NeedSupported, MissionNew, MissionTaken, AssetMatches, Broadcast)
+    for cls in (
+        NeedMoved,
+        NeedCarried,
+        NeedSupported,
+        MissionNew,
+        MissionTaken,
+        MissionLeft,
+        MissionChanged,
+        MissionCancelled,
+        MissionMessage,
+        AssetMatches,
+        Broadcast,
+    )
 }
 
 
@@ -123,8 +184,10 @@ def from_row(kind: str, params: dict[str, Any]) -> Notice | None:
     try:
         kwargs = {k: v for k, v in values.items() if k in names}
         for name, f in names.items():
-            if f.type in ("datetime", datetime) and isinstance(kwargs.get(name), str):
+            if f.type in ("datetime", datetime, "datetime | None") and isinstance(kwargs.get(name), str):
                 kwargs[name] = datetime.fromisoformat(kwargs[name])
+            elif f.type in ("tuple[str, ...]",) and isinstance(kwargs.get(name), list):
+                kwargs[name] = tuple(kwargs[name])
         return cls(**kwargs)
     except (TypeError, ValueError):
         return None
@@ -134,6 +197,10 @@ __all__ = [
     "NOTICES",
     "AssetMatches",
     "Broadcast",
+    "MissionCancelled",
+    "MissionChanged",
+    "MissionLeft",
+    "MissionMessage",
     "MissionNew",
     "MissionTaken",
     "NeedCarried",

@@ -9,33 +9,62 @@ stateDiagram-v2
     list --> [*]: create a mission (g.cmd.new_mission, coordinators and noyau)
     card --> card: I'm in (g.take) | give up my place (g.drop) → the card again, up to date
     card --> card: who is coming? (coordinators of its circle, noyau) → the names, then the card
+    card --> edit: change it (coordinators, noyau)
+    edit --> edit_value: a field (title, description, date, end, place, places)
+    edit_value --> edit_value: unreadable → said, asked again
+    edit_value --> card: saved; those with a place told of a new title, date, end or place
+    card --> cancel: cancel it
+    cancel --> list: confirmed (a reason may be typed) → those with a place told
+    cancel --> card: keep it
+    card --> write: write to those coming
+    write --> card: a message → sent to each of them through the outbox
     card --> list: back
 ```
 
 A mission shows while it has free places, or when one has a place on it, or to the coordinators
 of its circle (and the noyau, who sees the missions of every circle). "I'm in" and "Give up my
 place" are global choices, checked again by the service (full, started, not a member…): the same
-buttons work from the notification of a new mission.
+buttons work from the notification of a new mission. A coordinator hears when someone takes or
+gives up a place; changing, cancelling and writing are checked again by the service.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from markupsafe import Markup
 
 from lte_core.domain import Actor, Mission, NotFound
+from lte_core.domain.model import DESCRIPTION_MAX
 from lte_core.services import circles
 
 from ..cards import mission_card, snippet
 from ..choices import MissionAction, OpenFlow
 from ..context import Ctx
-from ..contract import Option
+from ..contract import Option, Text
 from ..pager import Pager
 from ..tr import N_
+from . import mission_fields
 from .base import Audience, Flow, Picked, Unexpected, handles, step
 
 PAGER = Pager(size=6)
 WHO = "who"
 BACK = "back"
+EDIT = "edit"
+CANCEL = "cancel"
+WRITE = "write"
+KEEP = "keep"
+CONFIRM = "confirm"
+# The card's « Change … » buttons: the field and its label.
+CHANGES = (
+    ("title", N_("The title")),
+    ("description", N_("The description")),
+    ("when", N_("The date and time")),
+    ("ends", N_("The end")),
+    ("place", N_("The place")),
+    ("places", N_("The number of places")),
+)
 
 
 def mission_value(value: str | None) -> int | None:
@@ -156,8 +185,55 @@ class MissionsFlow(Flow):
             options.append(MissionAction.take(mission.id).option(ctx.tr.plain("I'm in")))
         if manages(who, mission):
             options.append((WHO, ctx.tr.plain("Who is coming?")))
+            if not mission.cancelled and mission.starts_at > ctx.now:
+                if mission.taken:
+                    options.append((WRITE, ctx.tr.plain("Write to those coming")))
+                options.append((EDIT, ctx.tr.plain("Change the mission")))
+                options.append((CANCEL, ctx.tr.plain("Cancel the mission")))
         options.append((BACK, ctx.tr.plain("Back to the missions")))
         ctx.ask("card", text, options)
+
+    def ask_edit(self, ctx: Ctx) -> None:
+        options: list[tuple[str, str] | Option] = [
+            (f"f.{name}", ctx.tr.plain(label)) for name, label in CHANGES
+        ]
+        options.append((BACK, ctx.tr.plain("Back to the mission")))
+        ctx.ask("edit", ctx._("What do you want to change? Those with a place will be told."), options)
+
+    def ask_edit_value(self, ctx: Ctx) -> None:
+        text, options = mission_fields.prompt(ctx, ctx.data["field"], editing=True)
+        if ctx.data["field"] not in mission_fields.OPTIONAL:
+            options = []
+        if ctx.data["field"] != "places":  # a typed number is the answer there, not a choice
+            options.append((BACK, ctx.tr.plain("Back to the mission")))
+        ctx.ask("edit_value", text, options)
+
+    async def ask_cancel(self, ctx: Ctx) -> None:
+        mission = await circles.get_mission(ctx.uow, int(ctx.data["mission"]))
+        text = ctx._("Cancel “{title}”?", title=mission.title)
+        if mission.taken:
+            text += Markup(" ") + ctx.tr.ngettext(
+                "The person with a place will be told.",
+                "The {n} people with a place will be told.",
+                mission.taken,
+            )
+            text += Markup(" ") + ctx._("You may type the reason for them, or simply confirm.")
+        ctx.ask(
+            "cancel",
+            text,
+            [(CONFIRM, ctx.tr.plain("Yes, cancel it")), (KEEP, ctx.tr.plain("No, keep the mission"))],
+        )
+
+    def ask_write(self, ctx: Ctx) -> None:
+        ctx.ask(
+            "write",
+            ctx._(
+                "Type your message to those who have a place ({max} characters at most). "
+                "They will receive it from the bot.",
+                max=DESCRIPTION_MAX,
+            ),
+            [(BACK, ctx.tr.plain("Back to the mission"))],
+        )
 
     async def show_takers(self, ctx: Ctx) -> None:
         mission, names = await circles.mission_takers(ctx.uow, ctx.person.id, int(ctx.data["mission"]))
@@ -194,10 +270,99 @@ class MissionsFlow(Flow):
             return await self.restart(ctx)
         if event.value == WHO:
             return await self.show_takers(ctx)
+        if event.value == EDIT:
+            return self.ask_edit(ctx)
+        if event.value == CANCEL:
+            return await self.ask_cancel(ctx)
+        if event.value == WRITE:
+            return self.ask_write(ctx)
         await self.ask_list(ctx)  # Back
 
+    @step("edit")
+    async def on_edit(self, ctx: Ctx, event: Picked) -> None:
+        if "mission" not in ctx.data:
+            return await self.restart(ctx)
+        if event.value == BACK:
+            return await self.ask_card(ctx)
+        field = event.value[2:]
+        if field not in dict(CHANGES):
+            raise Unexpected
+        ctx.data["field"] = field
+        self.ask_edit_value(ctx)
+
+    @step("edit_value", accepts=(Text, Picked))
+    async def on_edit_value(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "mission" not in ctx.data or ctx.data.get("field") not in dict(CHANGES):
+            return await self.restart(ctx)
+        if isinstance(event, Picked) and event.value == BACK:
+            return await self.ask_card(ctx)
+        field = ctx.data["field"]
+        mission = await circles.get_mission(ctx.uow, int(ctx.data["mission"]))
+        value = mission_fields.read(ctx, field, event, mission.starts_at)
+        if value is None:
+            return self.ask_edit_value(ctx)
+        changes: dict[str, Any] = {}
+        if field == "when":
+            changes["starts_at"] = datetime.fromisoformat(value)
+        elif field == "ends":
+            changes["ends_at"] = datetime.fromisoformat(value) if value else None
+        else:
+            changes[field] = value
+        _, told = await circles.update_mission(ctx.uow, ctx.person.id, mission.id, now=ctx.now, **changes)
+        ctx.data.pop("field")
+        saved = ctx._("Saved.")
+        if told:
+            saved += Markup(" ") + ctx.tr.ngettext(
+                "The person with a place will be told.", "The {n} people with a place will be told.", told
+            )
+        ctx.say(saved)
+        await self.ask_card(ctx)
+
+    @step("cancel", accepts=(Text, Picked))
+    async def on_cancel(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "mission" not in ctx.data:
+            return await self.restart(ctx)
+        if isinstance(event, Picked) and event.value == KEEP:
+            return await self.ask_card(ctx)
+        if isinstance(event, Picked) and event.value != CONFIRM:
+            raise Unexpected
+        note = event.text if isinstance(event, Text) else ""
+        mission, told = await circles.cancel_mission(
+            ctx.uow, ctx.person.id, int(ctx.data["mission"]), note, now=ctx.now
+        )
+        text = ctx._("“{title}” is cancelled.", title=mission.title)
+        if told:
+            text += Markup(" ") + ctx.tr.ngettext(
+                "The person who had a place will be told.",
+                "The {n} people who had a place will be told.",
+                told,
+            )
+        ctx.say(text)
+        ctx.data.pop("mission")
+        await self.ask_list(ctx)
+
+    @step("write", accepts=(Text, Picked))
+    async def on_write(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "mission" not in ctx.data:
+            return await self.restart(ctx)
+        if isinstance(event, Picked):
+            if event.value != BACK:
+                raise Unexpected
+            return await self.ask_card(ctx)
+        sent = await circles.message_takers(
+            ctx.uow, ctx.person.id, int(ctx.data["mission"]), event.text, now=ctx.now
+        )
+        ctx.say(
+            ctx.tr.ngettext(
+                "Your message is on its way to the person with a place.",
+                "Your message is on its way to the {n} people with a place.",
+                sent,
+            )
+        )
+        await self.ask_card(ctx)
+
     async def after_action(self, ctx: Ctx, step: str) -> None:
-        if step == "card" and "mission" in ctx.data:
+        if step in ("card", "edit", "edit_value", "cancel", "write") and "mission" in ctx.data:
             await self.ask_card(ctx)
         elif step == "list":
             await self.ask_list(ctx)
@@ -217,5 +382,16 @@ class MissionsFlow(Flow):
 
     @handles(MissionAction, "drop")
     async def drop(self, ctx: Ctx, mission_id: int) -> None:
-        mission = await circles.leave_place(ctx.uow, ctx.person.id, mission_id)
-        ctx.say(ctx._("You gave up your place on “{title}”.", title=mission.title))
+        mission = await circles.leave_place(ctx.uow, ctx.person.id, mission_id, ctx.now)
+        ctx.say(
+            ctx._("You gave up your place on “{title}”.", title=mission.title),
+            [OpenFlow("missions").option(ctx.tr.plain("See the missions"))],
+        )
+
+    @handles(MissionAction, "show")
+    async def show(self, ctx: Ctx, mission_id: int) -> None:
+        """« See the mission » from a notification: its card, with what one may do there."""
+        await circles.get_mission(ctx.uow, mission_id)  # a mission that is gone is said so
+        ctx.data = {"mission": mission_id}
+        PAGER.reset(ctx)
+        await self.ask_card(ctx)

@@ -10,12 +10,17 @@ stateDiagram-v2
     title --> description: a title (empty, too long → said, asked again)
     description --> when: a description | skip
     when --> when: unreadable, no time, no such day, past → said with an example, asked again
-    when --> places: a date and time in the territory's zone
+    when --> ends: a date and time in the territory's zone
+    ends --> ends: before the start, unreadable → said, asked again
+    ends --> place: an end time (« 20h »: that day) | skip
+    place --> places: where to meet | skip
     places --> places: not a number from 1 to 500 → asked again
     places --> confirm
     confirm --> title: change the title (then back to confirm)
     confirm --> description: change the description (then back to confirm)
     confirm --> when: change the date (then back to confirm)
+    confirm --> ends: change the end (then back to confirm)
+    confirm --> place: change the place (then back to confirm)
     confirm --> places: change the places (then back to confirm)
     confirm --> when: send, but the date has passed meanwhile
     confirm --> [*]: send → created, every member of the circle told (outbox) | cancel
@@ -27,38 +32,28 @@ in that circle, and writes one outbox row per member (not the author) with an "I
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import ClassVar
 
 from markupsafe import Markup
 
-from lte_core.domain import Circle, Refused, clean_text
-from lte_core.domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, TITLE_MAX
+from lte_core.domain import Circle, Refused
 from lte_core.services import circles
 
-from ..cards import mission_card, snippet, the_circle
+from ..cards import mission_card, mission_when, snippet, the_circle
 from ..choices import OpenFlow
 from ..context import Ctx
 from ..contract import Text
 from ..form import REVIEW, Field, FormFlow
 from ..pager import Pager
 from ..tr import N_
-from ..when import WhenError, example, parse_when
+from . import mission_fields
 from .base import Audience, Picked, step
+from .mission_fields import parse_places
 
 PAGER = Pager(size=8)
-SKIP = "skip"
-FAR = timedelta(days=3 * 366)  # further than that is a typo in the year, most likely
-_NUMBER = re.compile(r"\s*(\d{1,6})\s*(?:places?|personnes?|people|persons?)?\s*\.?\s*")
 
-
-def parse_places(text: str) -> int | None:
-    """`12`, `12 places`, `12 personnes` → 12; None when it is not a number of places."""
-    m = _NUMBER.fullmatch(text.casefold())
-    if m is None:
-        return None
-    n = int(m[1])
-    return n if 1 <= n <= MISSION_PLACES_MAX else None
+__all__ = ["NewMissionFlow", "parse_places"]
 
 
 class NewMissionFlow(FormFlow):
@@ -70,8 +65,18 @@ class NewMissionFlow(FormFlow):
         Field("title", N_("Change the title")),
         Field("description", N_("Change the description")),
         Field("when", N_("Change the date")),
+        Field("ends", N_("Change the end")),
+        Field("place", N_("Change the place")),
         Field("places", N_("Change the number of places")),
     )
+    # The field that follows each (None: the recap).
+    NEXT: ClassVar[dict[str, str]] = {
+        "title": "description",
+        "description": "when",
+        "when": "ends",
+        "ends": "place",
+        "place": "places",
+    }
 
     async def start(self, ctx: Ctx, args: str) -> None:
         ctx.data.clear()
@@ -105,37 +110,27 @@ class NewMissionFlow(FormFlow):
         options += PAGER.options(ctx.tr, page)
         ctx.ask("circle", text, options)
 
+    def _ask(self, ctx: Ctx, field: str) -> None:
+        text, options = mission_fields.prompt(ctx, field)
+        ctx.ask(field, text, options)
+
     def ask_title(self, ctx: Ctx) -> None:
-        ctx.ask(
-            "title",
-            ctx._(
-                "What is the mission? Give it a short title, {max} characters at most "
-                "(for example: “Hold the stand at the Saturday market”).",
-                max=TITLE_MAX,
-            ),
-        )
+        self._ask(ctx, "title")
 
     def ask_description(self, ctx: Ctx) -> None:
-        ctx.ask(
-            "description",
-            ctx._("Describe it in a few words: what to do, where to meet, what to bring. Or skip."),
-            [(SKIP, ctx.tr.plain("Skip"))],
-        )
+        self._ask(ctx, "description")
 
     def ask_when(self, ctx: Ctx) -> None:
-        ctx.ask(
-            "when",
-            ctx._(
-                "When does it start? Type the day and the time, for example {example} (or “tomorrow 6pm”).",
-                example=example(ctx.now, ctx.settings.tz),
-            ),
-        )
+        self._ask(ctx, "when")
+
+    def ask_ends(self, ctx: Ctx) -> None:
+        self._ask(ctx, "ends")
+
+    def ask_place(self, ctx: Ctx) -> None:
+        self._ask(ctx, "place")
 
     def ask_places(self, ctx: Ctx) -> None:
-        ctx.ask(
-            "places",
-            ctx._("How many people are needed? Type a number from 1 to {max}.", max=MISSION_PLACES_MAX),
-        )
+        self._ask(ctx, "places")
 
     async def ask_recap(self, ctx: Ctx) -> None:
         d = ctx.data
@@ -148,7 +143,10 @@ class NewMissionFlow(FormFlow):
         ]
         if d.get("description"):
             lines.append(ctx._("Description: {description}", description=d["description"]))
-        lines.append(ctx._("When: {when}", when=ctx.tr.fmt.when(datetime.fromisoformat(d["when"]))))
+        ends = datetime.fromisoformat(d["ends"]) if d.get("ends") else None
+        lines.append(mission_when(ctx.tr, datetime.fromisoformat(d["when"]), ends))
+        if d.get("place"):
+            lines.append(ctx._("Where: {place}", place=d["place"]))
         lines.append(ctx.tr.ngettext("{n} place", "{n} places", int(d["places"])))
         lines.append(
             ctx.tr.ngettext(
@@ -173,67 +171,44 @@ class NewMissionFlow(FormFlow):
         ctx.data["circle"] = chosen[0].id
         self.ask_title(ctx)
 
-    @step("title", accepts=Text)
-    async def on_title(self, ctx: Ctx, event: Text) -> None:
+    async def _answer(self, ctx: Ctx, field: str, event: Text | Picked) -> None:
         if "circle" not in ctx.data:
             return await self.restart(ctx)
-        ctx.data["title"] = clean_text(event.text, field_name="title", max_len=TITLE_MAX)
-        await self.proceed(ctx, "description")
+        start = datetime.fromisoformat(ctx.data["when"]) if ctx.data.get("when") else None
+        value = mission_fields.read(ctx, field, event, start)
+        if value is None:
+            return self._ask(ctx, field)
+        ctx.data[field] = value
+        if field == "when" and ctx.data.get("ends") and ctx.data["ends"] <= value:
+            # A new start after the end that was given: the end is asked again.
+            ctx.data.pop("ends")
+            ctx.say(ctx._("The end you gave is now before the start: please give it again."))
+            return self._ask(ctx, "ends")
+        await self.proceed(ctx, self.NEXT.get(field))
+
+    @step("title", accepts=Text)
+    async def on_title(self, ctx: Ctx, event: Text) -> None:
+        await self._answer(ctx, "title", event)
 
     @step("description", accepts=(Text, Picked))
     async def on_description(self, ctx: Ctx, event: Text | Picked) -> None:
-        if "circle" not in ctx.data:
-            return await self.restart(ctx)
-        text = ""  # « Skip »
-        if isinstance(event, Text):
-            text = clean_text(event.text, field_name="description", max_len=DESCRIPTION_MAX)
-        ctx.data["description"] = text
-        await self.proceed(ctx, "when")
+        await self._answer(ctx, "description", event)
 
     @step("when", accepts=Text)
     async def on_when(self, ctx: Ctx, event: Text) -> None:
-        if "circle" not in ctx.data:
-            return await self.restart(ctx)
-        shown = example(ctx.now, ctx.settings.tz)
-        try:
-            at = parse_when(event.text, ctx.now, ctx.settings.tz)
-        except WhenError as err:
-            if err.code == "no_time":
-                ctx.say(ctx._("Please give the time too, for example {example}.", example=shown))
-            elif err.code == "no_such_day":
-                ctx.say(ctx._("That day does not exist in the calendar: please check it."))
-            else:
-                ctx.say(
-                    ctx._(
-                        "I could not read that date. Please type the day and the time, for example {example}.",
-                        example=shown,
-                    )
-                )
-            return self.ask_when(ctx)
-        if at <= ctx.now:
-            ctx.say(ctx._("That date is already past: please give a future date."))
-            return self.ask_when(ctx)
-        if at - ctx.now > FAR:
-            ctx.say(ctx._("That is more than three years away: please check the year."))
-            return self.ask_when(ctx)
-        ctx.data["when"] = at.isoformat()
-        await self.proceed(ctx, "places")
+        await self._answer(ctx, "when", event)
+
+    @step("ends", accepts=(Text, Picked))
+    async def on_ends(self, ctx: Ctx, event: Text | Picked) -> None:
+        await self._answer(ctx, "ends", event)
+
+    @step("place", accepts=(Text, Picked))
+    async def on_place(self, ctx: Ctx, event: Text | Picked) -> None:
+        await self._answer(ctx, "place", event)
 
     @step("places", accepts=Text)
     async def on_places(self, ctx: Ctx, event: Text) -> None:
-        if "circle" not in ctx.data:
-            return await self.restart(ctx)
-        places = parse_places(event.text)
-        if places is None:
-            ctx.say(
-                ctx._(
-                    "Please type the number of places as a number from 1 to {max}, like 10.",
-                    max=MISSION_PLACES_MAX,
-                )
-            )
-            return self.ask_places(ctx)
-        ctx.data["places"] = places
-        await self.proceed(ctx, None)
+        await self._answer(ctx, "places", event)
 
     @step("confirm")
     async def on_confirm(self, ctx: Ctx, event: Picked) -> None:
@@ -253,6 +228,8 @@ class NewMissionFlow(FormFlow):
                 datetime.fromisoformat(d["when"]),
                 int(d["places"]),
                 now=ctx.now,
+                place=d.get("place") or "",
+                ends_at=datetime.fromisoformat(d["ends"]) if d.get("ends") else None,
             )
         except Refused as err:
             ctx.refused(err)

@@ -111,7 +111,11 @@ class OfferFlow(FormFlow):
     def ask_availability(self, ctx: Ctx) -> None:
         ctx.ask(
             "availability",
-            ctx._("When or how is it available? (for example: “weekends”, “on request”) Or skip."),
+            ctx._(
+                "When or how is it available? (for example: “weekends”, “on request”; {max} characters at most) "
+                "Or skip.",
+                max=PLACE_MAX,
+            ),
             [(SKIP, ctx.tr.plain("Skip"))],
         )
 

@@ -213,6 +213,8 @@ class Mission:
     created_at: datetime
     taken: int = 0
     cancelled: bool = False
+    place: str = ""
+    ends_at: datetime | None = None
 
     @property
     def free_places(self) -> int:

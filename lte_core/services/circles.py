@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Literal
 
 from ..domain import (
     Circle,
@@ -16,8 +18,15 @@ from ..domain import (
     clean_text,
     need_ref,
 )
-from ..domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, NAME_MAX, TITLE_MAX
-from ..notices import MissionNew, MissionTaken
+from ..domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, NAME_MAX, PLACE_MAX, TITLE_MAX
+from ..notices import (
+    MissionCancelled,
+    MissionChanged,
+    MissionLeft,
+    MissionMessage,
+    MissionNew,
+    MissionTaken,
+)
 from ..store import UnitOfWork
 from ._common import PRIORITY_BULK, PRIORITY_PERSONAL, actor, consenting, notify, person_of, require_noyau
 
@@ -121,29 +130,39 @@ async def create_mission(
     places: int,
     *,
     now: datetime,
+    place: str = "",
+    ends_at: datetime | None = None,
 ) -> tuple[Mission, int]:
-    """A coordinator of the circle (or the noyau) creates a mission; every member hears of it."""
+    """A coordinator of the circle (or the noyau) creates a mission; every member hears of it.
+    An archived circle is not found: it takes no new mission."""
     circle = await get_circle(uow, circle_id)
     who = await actor(uow, person_id)
     if not (who.coordinates(circle_id) or who.is_noyau):
         raise NotAllowed("create_mission", circle=circle.name)
-    title = clean_text(title, field_name="title", max_len=TITLE_MAX)
-    description = clean_text(description, field_name="description", max_len=DESCRIPTION_MAX, min_len=0)
-    if starts_at.tzinfo is None:
-        raise Invalid("bad_date")
-    if starts_at <= now:
-        raise Invalid("date_in_past")
-    if not 1 <= places <= MISSION_PLACES_MAX:
-        raise Invalid("bad_places", max=MISSION_PLACES_MAX)
-    mission = await uow.missions.add(
-        Mission(0, circle_id, title, description, starts_at, places, person_id, now)
+    mission = Mission(0, circle_id, "", "", starts_at, places, person_id, now)
+    _set_mission_fields(
+        mission,
+        now,
+        title=title,
+        description=description,
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        places=places,
     )
+    mission = await uow.missions.add(mission)
     members = await uow.circles.member_ids(circle_id)
     sent = await notify(
         uow,
         members,
         MissionNew(
-            mission_id=mission.id, circle=circle.name, title=title, starts_at=starts_at, places=places
+            mission_id=mission.id,
+            circle=circle.name,
+            title=mission.title,
+            starts_at=starts_at,
+            places=places,
+            place=mission.place,
+            ends_at=mission.ends_at,
         ),
         key=f"mission:{mission.id}:new",
         now=now,
@@ -168,8 +187,8 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
         raise NotAllowed("take_place", mission=mission.title)
     if await uow.missions.has_taken(mission_id, person_id):
         raise Invalid("already_taken", mission=mission.title)
-    if mission.cancelled or mission.starts_at <= now:
-        raise Invalid("mission_closed", mission=mission.title)
+    if mission.cancelled or mission.starts_at <= now or await uow.circles.get(mission.circle_id) is None:
+        raise Invalid("mission_closed", mission=mission.title)  # an archived circle's too
     if mission.is_full:
         raise Invalid("mission_full", mission=mission.title)
     await uow.missions.take(mission_id, person_id, now)
@@ -193,12 +212,201 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
     return mission
 
 
-async def leave_place(uow: UnitOfWork, person_id: int, mission_id: int) -> Mission:
+async def leave_place(uow: UnitOfWork, person_id: int, mission_id: int, now: datetime) -> Mission:
+    """Give up one's place; the mission's author (or, without one, its circle's coordinators)
+    hears of it, so that the place can be offered again."""
     mission = await get_mission(uow, mission_id)
     if not await uow.missions.leave(mission_id, person_id):
         raise Invalid("place_not_taken", mission=mission.title)
     mission.taken -= 1
+    if not mission.cancelled and mission.starts_at > now:
+        person = await person_of(uow, person_id)
+        await notify(
+            uow,
+            await _organisers(uow, mission),
+            MissionLeft(
+                mission_id=mission_id,
+                title=mission.title,
+                taken=mission.taken,
+                places=mission.places,
+                who=person.first_name or "",
+            ),
+            key=f"mission:{mission_id}:left:{person_id}:{_stamp(now)}",
+            now=now,
+            exclude=[person_id],
+            priority=PRIORITY_PERSONAL,
+        )
     return mission
+
+
+def _stamp(now: datetime) -> str:
+    """A moment in a dedup key: two changes of one mission are two messages, one change is one."""
+    return now.strftime("%Y%m%dT%H%M%S.%f")
+
+
+def _digest(mission: Mission) -> str:
+    """A short fingerprint of what those with a place are told of."""
+    seen = f"{mission.title}\x1f{mission.place}\x1f{mission.starts_at}\x1f{mission.ends_at}"
+    return hashlib.blake2s(seen.encode(), digest_size=6).hexdigest()
+
+
+async def _organisers(uow: UnitOfWork, mission: Mission) -> list[int]:
+    """Who hears of a mission's places: its author, or its circle's coordinators without one."""
+    if mission.created_by is not None:
+        return [mission.created_by]
+    return await uow.circles.member_ids(mission.circle_id, MemberRole.COORDINATOR)
+
+
+def _set_mission_fields(
+    mission: Mission,
+    now: datetime,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    place: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | Literal[False] | None = False,
+    places: int | None = None,
+) -> list[str]:
+    """Check and set the given fields (`ends_at=None` removes the end); the names of those changed."""
+    changed: list[str] = []
+    if title is not None:
+        title = clean_text(title, field_name="title", max_len=TITLE_MAX)
+        changed += ["title"] if title != mission.title else []
+        mission.title = title
+    if description is not None:
+        description = clean_text(description, field_name="description", max_len=DESCRIPTION_MAX, min_len=0)
+        changed += ["description"] if description != mission.description else []
+        mission.description = description
+    if place is not None:
+        place = clean_text(place, field_name="place", max_len=PLACE_MAX, min_len=0) if place else ""
+        changed += ["place"] if place != mission.place else []
+        mission.place = place
+    if starts_at is not None:
+        if starts_at.tzinfo is None:
+            raise Invalid("bad_date")
+        if starts_at <= now:
+            raise Invalid("date_in_past")
+        changed += ["when"] if starts_at != mission.starts_at else []
+        mission.starts_at = starts_at
+    if ends_at is not False:
+        if ends_at is not None and ends_at.tzinfo is None:
+            raise Invalid("bad_date")
+        changed += ["ends"] if ends_at != mission.ends_at else []
+        mission.ends_at = ends_at
+    if mission.ends_at is not None and mission.ends_at <= mission.starts_at:
+        raise Invalid("ends_before_start")
+    if places is not None:
+        if not 1 <= places <= MISSION_PLACES_MAX:
+            raise Invalid("bad_places", max=MISSION_PLACES_MAX)
+        if places < mission.taken:
+            raise Invalid("places_below_taken", taken=mission.taken)
+        changed += ["places"] if places != mission.places else []
+        mission.places = places
+    return changed
+
+
+async def _managed_mission(uow: UnitOfWork, by: int, mission_id: int, action: str) -> Mission:
+    """A mission its circle's coordinators (or the noyau) may still change: not cancelled, not started."""
+    mission = await get_mission(uow, mission_id)
+    who = await actor(uow, by)
+    if not (who.coordinates(mission.circle_id) or who.is_noyau):
+        raise NotAllowed(action, mission=mission.title)
+    if mission.cancelled:
+        raise Invalid("mission_cancelled", mission=mission.title)
+    return mission
+
+
+async def update_mission(
+    uow: UnitOfWork,
+    by: int,
+    mission_id: int,
+    *,
+    now: datetime,
+    title: str | None = None,
+    description: str | None = None,
+    place: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | Literal[False] | None = False,
+    places: int | None = None,
+) -> tuple[Mission, int]:
+    """A coordinator changes a mission; those with a place are told what changed (not of a
+    description or a number of places alone: nothing they must act on). Returns how many were told."""
+    mission = await _managed_mission(uow, by, mission_id, "update_mission")
+    if mission.starts_at <= now:
+        raise Invalid("mission_closed", mission=mission.title)
+    changed = _set_mission_fields(
+        mission,
+        now,
+        title=title,
+        description=description,
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        places=places,
+    )
+    if not changed:
+        return mission, 0
+    await uow.missions.update(mission)
+    told = [c for c in changed if c in ("title", "place", "when", "ends")]
+    if not told:
+        return mission, 0
+    sent = await notify(
+        uow,
+        await uow.missions.taker_ids(mission_id),
+        MissionChanged(
+            mission_id=mission_id,
+            title=mission.title,
+            starts_at=mission.starts_at,
+            place=mission.place,
+            ends_at=mission.ends_at,
+            changed=tuple(told),
+        ),
+        # Two changes are two messages; the same change queued twice (a retried step) is one.
+        key=f"mission:{mission_id}:changed:{_stamp(now)}:{_digest(mission)}",
+        now=now,
+        exclude=[by],
+        priority=PRIORITY_PERSONAL,
+    )
+    return mission, sent
+
+
+async def cancel_mission(
+    uow: UnitOfWork, by: int, mission_id: int, note: str, *, now: datetime
+) -> tuple[Mission, int]:
+    """A coordinator cancels a mission; those with a place are told, with the reason if given."""
+    mission = await _managed_mission(uow, by, mission_id, "cancel_mission")
+    note = clean_text(note, field_name="note", max_len=DESCRIPTION_MAX, min_len=0) if note else ""
+    await uow.missions.cancel(mission_id, note, now)
+    mission.cancelled = True
+    sent = await notify(
+        uow,
+        await uow.missions.taker_ids(mission_id),
+        MissionCancelled(mission_id=mission_id, title=mission.title, starts_at=mission.starts_at, note=note),
+        key=f"mission:{mission_id}:cancelled",
+        now=now,
+        exclude=[by],
+        priority=PRIORITY_PERSONAL,
+    )
+    return mission, sent
+
+
+async def message_takers(uow: UnitOfWork, by: int, mission_id: int, text: str, *, now: datetime) -> int:
+    """A coordinator writes to everyone with a place (through the outbox); how many will receive it."""
+    mission = await _managed_mission(uow, by, mission_id, "message_takers")
+    text = clean_text(text, field_name="message", max_len=DESCRIPTION_MAX)
+    takers = [p for p in await uow.missions.taker_ids(mission_id) if p != by]
+    if not takers:
+        raise Invalid("no_takers", mission=mission.title)
+    sender = await person_of(uow, by)
+    return await notify(
+        uow,
+        takers,
+        MissionMessage(mission_id=mission_id, title=mission.title, text=text, who=sender.first_name or ""),
+        key=f"mission:{mission_id}:message:{_stamp(now)}",
+        now=now,
+        priority=PRIORITY_PERSONAL,
+    )
 
 
 async def missions_for(uow: UnitOfWork, person_id: int, now: datetime) -> list[Mission]:

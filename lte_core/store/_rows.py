@@ -123,6 +123,8 @@ def mission(row: Row) -> Mission:
         created_at=from_iso(row["created_at"]),
         taken=row["taken"] if "taken" in keys else 0,
         cancelled=row["cancelled_at"] is not None,
+        place=row["place"] if "place" in keys else "",
+        ends_at=from_iso(row["ends_at"]) if "ends_at" in keys and row["ends_at"] else None,
     )
 
 

@@ -126,8 +126,8 @@ class MissionRepo:
 
     async def add(self, mission: Mission) -> Mission:
         cur = await self.conn.execute(
-            "INSERT INTO missions (circle_id, title, description, starts_at, places, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO missions (circle_id, title, description, starts_at, places, created_by, created_at, "
+            "place, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 mission.circle_id,
                 mission.title,
@@ -136,6 +136,8 @@ class MissionRepo:
                 mission.places,
                 mission.created_by,
                 to_iso(mission.created_at),
+                mission.place,
+                to_iso(mission.ends_at) if mission.ends_at else None,
             ),
         )
         assert cur.lastrowid is not None
@@ -151,7 +153,8 @@ class MissionRepo:
         """Missions not yet started in the circles this person belongs to, soonest first."""
         async with self.conn.execute(
             _MISSION + " WHERE s.cancelled_at IS NULL AND s.starts_at > ? AND s.circle_id IN "
-            "(SELECT circle_id FROM memberships WHERE person_id = ?) ORDER BY s.starts_at, s.id",
+            "(SELECT m.circle_id FROM memberships m JOIN circles c ON c.id = m.circle_id "
+            "WHERE m.person_id = ? AND c.archived_at IS NULL) ORDER BY s.starts_at, s.id",
             (to_iso(now), person_id),
         ) as cur:
             return [_rows.mission(r) for r in await cur.fetchall()]
@@ -187,6 +190,30 @@ class MissionRepo:
         cur = await self.conn.execute(
             "INSERT OR IGNORE INTO mission_takers (mission_id, person_id, taken_at) VALUES (?, ?, ?)",
             (mission_id, person_id, to_iso(now)),
+        )
+        return cur.rowcount > 0
+
+    async def update(self, mission: Mission) -> None:
+        """Write what a coordinator may change: title, description, place, times, places."""
+        await self.conn.execute(
+            "UPDATE missions SET title = ?, description = ?, place = ?, starts_at = ?, ends_at = ?, places = ? "
+            "WHERE id = ?",
+            (
+                mission.title,
+                mission.description,
+                mission.place,
+                to_iso(mission.starts_at),
+                to_iso(mission.ends_at) if mission.ends_at else None,
+                mission.places,
+                mission.id,
+            ),
+        )
+
+    async def cancel(self, mission_id: int, note: str, now: datetime) -> bool:
+        """False when it was already cancelled."""
+        cur = await self.conn.execute(
+            "UPDATE missions SET cancelled_at = ?, cancel_note = ? WHERE id = ? AND cancelled_at IS NULL",
+            (to_iso(now), note or None, mission_id),
         )
         return cur.rowcount > 0
 

@@ -199,10 +199,11 @@ async def test_missions_reach_members_and_close_when_full(db: Database, clock: F
         assert names == ["M0", "M1"]
         with pytest.raises(NotAllowed):
             await circles.mission_takers(uow, members[2], mission.id)
-        await circles.leave_place(uow, members[1], mission.id)
+        await circles.leave_place(uow, members[1], mission.id, clock.now())
         await circles.take_place(uow, members[2], mission.id, clock.now())
     kinds = [r[3] for r in await outbox_rows(db)]
     assert kinds.count("mission_new") == 3 and kinds.count("mission_taken") == 3
+    assert kinds.count("mission_left") == 1  # the coordinator hears a place is free again
 
 
 async def test_circles_join_leave_and_only_the_noyau_creates(db: Database, clock: FixedClock) -> None:

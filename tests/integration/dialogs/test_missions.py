@@ -91,6 +91,8 @@ async def create(
     else:
         await coord.send(description)
     await coord.send(at)
+    await coord.pick("skip")  # no end time
+    await coord.pick("skip")  # no place
     await coord.send(places)
 
 
@@ -106,6 +108,10 @@ async def test_a_coordinator_creates_a_mission_and_every_member_hears_of_it(
     await coord.send("Apporter des <script>tracts</script>")
     assert await dialog_state(coord) == ("new_mission", "when")
     await coord.send("12/12/2026 18h30")
+    assert await dialog_state(coord) == ("new_mission", "ends")
+    await coord.send("20h")  # that day: the end's day is the start's
+    assert await dialog_state(coord) == ("new_mission", "place")
+    await coord.send("Place du marché, <i>devant la fontaine</i>")
     assert await dialog_state(coord) == ("new_mission", "places")
     await coord.send("3")
     assert await dialog_state(coord) == ("new_mission", "confirm")
@@ -130,6 +136,10 @@ async def test_a_coordinator_creates_a_mission_and_every_member_hears_of_it(
     assert made.title == "<b>Stand</b> du samedi 🌱"  # stored exactly as typed
     assert made.description == "Apporter des <script>tracts</script>"
     assert made.starts_at == SOON and made.places == 3
+    assert made.ends_at == SOON + timedelta(hours=1, minutes=30)
+    assert made.place == "Place du marché, <i>devant la fontaine</i>"
+    assert "jusqu’à 20\u00a0h" in coord.text or "jusqu'à 20\u00a0h" in coord.text
+    assert "&lt;i&gt;devant la fontaine&lt;/i&gt;" in coord.markup
 
     for member in (alice, bob):
         [row] = await outbox(member)
@@ -188,6 +198,8 @@ async def test_the_noyau_chooses_among_every_circle_a_page_at_a_time(
     await camille.send("Stand")
     await camille.pick("skip")
     await camille.send("demain 18h")
+    await camille.pick("skip")
+    await camille.pick("skip")
     await camille.send("1")
     await camille.pick("send")
     [made] = await missions_of(db, market)
@@ -215,6 +227,14 @@ async def test_bad_inputs_at_each_typed_step_are_explained_and_asked_again(
     assert await dialog_state(coord) == ("new_mission", "when")
     await bad_inputs(coord, typed=True, stale=stale, foreign=foreign)
     await coord.send("demain 18h")
+    assert await dialog_state(coord) == ("new_mission", "ends")
+    await coord.send("17h")  # before the start
+    assert await dialog_state(coord) == ("new_mission", "ends")
+    await coord.pick("skip")
+    assert await dialog_state(coord) == ("new_mission", "place")
+    await coord.send("z" * 121)
+    assert "120" in coord.text and await dialog_state(coord) == ("new_mission", "place")
+    await coord.pick("skip")
     assert await dialog_state(coord) == ("new_mission", "places")
     await bad_inputs(coord, typed=True, stale=stale, foreign=foreign)
     await coord.send("🌱")
@@ -256,6 +276,8 @@ async def test_places_must_be_a_number_from_1_to_500(coord: Person, market: Circ
     await coord.send("Stand")
     await coord.pick("skip")
     await coord.send("demain 18h")
+    await coord.pick("skip")
+    await coord.pick("skip")
     await coord.send(typed)
     assert (
         said(coord, "Please type the number of places as a number from 1 to {max}, like 10.", max=500)
@@ -312,6 +334,8 @@ async def test_a_restart_in_the_middle_loses_nothing(coord: Person, market: Circ
     try:
         again = Person(engine, "coord")
         await again.send("12/12/2026 18:30")
+        await again.pick("skip")
+        await again.pick("skip")
         await again.send("2")
         await again.pick("send")
         assert said(again, "The mission is created.") in again.text
@@ -376,7 +400,8 @@ async def test_a_full_mission_refuses_the_next_taker(
     await coord.command("missions")
     await coord.pick(f"m{made.id}")
     assert said(coord, "Every place is taken.") in coord.text
-    assert coord.values == ["who", "back"]
+    # A coordinator's card: who comes, write to them, change or cancel the mission (10.7).
+    assert coord.values == ["who", "write", "edit", "cancel", "back"]
 
 
 async def test_the_coordinator_sees_who_is_coming_and_can_create_another(

@@ -20,6 +20,7 @@ SAMPLES: dict[str, Any] = {
     "int": 7,
     "str": "Un <b>jardin</b> & co",
     "datetime": datetime(2026, 12, 5, 17, 30, tzinfo=UTC),
+    "tuple[str, ...]": ("title", "when"),
 }
 
 
