@@ -77,6 +77,15 @@ def show(item: Outgoing, folder: Path, *, tty: bool = False, lettered: bool = Fa
             assert_never(item)
 
 
+def _choices(item: Outgoing) -> tuple[Option, ...]:
+    """The choices a reply shows in the terminal (a poll: its numbered fallback's)."""
+    if isinstance(item, Reply):
+        return item.options
+    if isinstance(item, PollReply):
+        return item.fallback.options
+    return ()
+
+
 def plain(reply: Reply, *, tty: bool = False, lettered: bool = False) -> str:
     """The reply's text (bold in a real terminal, plain for scripts) and its choices: numbered, or
     lettered for a notification (its choices never take the numbers of the question waiting)."""
@@ -106,11 +115,16 @@ class Terminal:
         self._turn = asyncio.Lock()  # one exchange at a time: typed lines and arriving notifications
 
     def render(self, replies: list[Outgoing], *, prefix: str = "", notice: bool = False) -> None:
-        for reply in replies:
-            shown = show(reply, self.files_dir, tty=self.tty, lettered=notice)
+        # Only the last reply with choices is numbered: it is the question waiting. The choices of
+        # a reply shown before it (a card opened beside the question) are lettered, like a
+        # notification's, so that « 1 » always answers the question seen last.
+        last = max((i for i, r in enumerate(replies) if _choices(r)), default=-1)
+        for i, reply in enumerate(replies):
+            aside = notice or i < last
+            shown = show(reply, self.files_dir, tty=self.tty, lettered=aside)
             self.write(prefix + shown.text)
-            if notice:
-                self.lettered = {LETTERS[i]: o.token for i, o in enumerate(shown.options[: len(LETTERS)])}
+            if aside and shown.options:
+                self.lettered = {LETTERS[j]: o.token for j, o in enumerate(shown.options[: len(LETTERS)])}
             elif shown.options:
                 self.shown = [[o.token, o.label] for o in shown.options]
 

@@ -79,9 +79,7 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
     if history and need.history:
         lines.append(tr._("<i>History:</i>"))
         for move in need.history:
-            line = tr._(
-                "• {when}: {status}", when=tr.fmt.datetime(move.at, "short"), status=tr.status(move.to_status)
-            )
+            line = tr._("• {when}: {status}", when=tr.fmt.stamp(move.at), status=tr.status(move.to_status))
             if move.note:
                 line += Markup(" — ") + tr._("{note}", note=move.note)
             lines.append(line)

@@ -104,5 +104,11 @@ class Formatter:
             return format_date(local, "EEEE d MMMM y", locale=self.locale) + " à " + self.time(local)
         return format_date(local, "EEEE d MMMM y", locale=self.locale) + ", " + self.time(local)
 
+    def stamp(self, value: dt.datetime) -> str:
+        """A short moment for lists and histories: « 01/12/2026 à 23 h 32 », "01/12/2026, 23:32"."""
+        local = value.astimezone(self.tz)
+        day = format_date(local, "dd/MM/y", locale=self.locale)  # the day first, as people type dates
+        return day + (" à " if self.locale.language == "fr" else ", ") + self.time(local)
+
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)

@@ -34,7 +34,8 @@ say "bob: a close text, offered B-1 instead; joins the circle"
 printf '/start\n%s\n1\nBob\n%s\n%s\n/besoin %s\n1\n/cercles\n1\n%s\n' "$lc" "$skip" "$done_word" "$close" "$join" \
   | "$bot" chat --as bob
 say "dom: /nouvellemission"
-printf '/nouvellemission\n%s\n%s\n%s\n3\n%s\n' "$mission" "$desc" "$date" "$send" | "$bot" chat --as dom
+printf '/nouvellemission\n%s\n%s\n%s\n20h\n%s\n3\n%s\n' "$mission" "$desc" "$date" "$place" "$send" \
+  | "$bot" chat --as dom
 say "bob: the mission arrives; « a » (its lettered choice) takes a place"
 printf 'a\n' | "$bot" chat --as bob
 say "dom: who took the place"

@@ -59,7 +59,7 @@ async def test_the_list_then_a_card_with_its_history(alice: Person, bob: Person,
     assert "Une <b>navette</b> vers la gare" in card
     tr = alice.engine.tr("fr")
     assert tr.status(NeedStatus.EXPRESSED) in card
-    assert tr.fmt.datetime(alice.engine.clock.now(), "short") in card  # the history line
+    assert tr.fmt.stamp(alice.engine.clock.now()) in card  # the history line, « 25/11/2026 à 10 h »
     assert to_plain(tr.ngettext("{n} person supports it.", "{n} people support it.", 1)) in card
     await alice.pick("back")
     assert alice.values[:2] == ["n2", "n1"]
