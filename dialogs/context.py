@@ -61,12 +61,16 @@ class Next:
     question: str = ""
     options: list[list[str]] = field(default_factory=list)
     then: Then | None = None
+    # A line typed after a pause, offered as the answer to the question asked again (10.1).
+    held: str = ""
 
     def dump(self) -> dict[str, Any]:
         out = dict(self.data)
         out["_q"], out["_o"] = self.question, self.options
         if self.then is not None:
             out["_then"] = self.then.dump()
+        if self.held:
+            out["_h"] = self.held
         return out
 
     @classmethod
@@ -80,7 +84,16 @@ class Next:
         elif then is None and legacy[1]:
             then = Then(choice=str(legacy[1]))
         options = [list(o) for o in state.data.get("_o", []) if isinstance(o, list) and len(o) == 2]
-        return cls(state.flow, state.step, data, str(state.data.get("_q", "")), options, then)
+        held = state.data.get("_h")
+        return cls(
+            state.flow,
+            state.step,
+            data,
+            str(state.data.get("_q", "")),
+            options,
+            then,
+            str(held) if held else "",
+        )
 
 
 class Conductor(Protocol):

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -53,6 +54,10 @@ log = logging.getLogger(__name__)
 # still too long for every field (none takes more than 1 000), so the step waiting refuses it with
 # its own limit, the one its question and its other refusals say; the engine never says another.
 MAX_INPUT = 4000
+# A question left this long ago is asked again before a typed line is taken as its answer: the
+# person may have forgotten what it was (10.1). The line is kept, offered as the first choice.
+RESUME_AFTER = timedelta(hours=6)
+HELD = "_held"
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"
 TYPED = "typed"  # if registered: what a sentence typed out of the blue goes to
@@ -358,6 +363,16 @@ class Engine:
         ):
             await self.expired(ctx)
             return
+        if value == HELD:  # the line typed after a pause, taken as the answer
+            if not waiting.held:
+                await self.expired(ctx)
+                return
+            held = waiting.held
+            ctx.next = dataclasses.replace(
+                waiting, held="", options=[o for o in waiting.options if o[0] != token]
+            )
+            await self.step(ctx, Text(held))
+            return
         await self.step(ctx, Picked(value))
 
     async def global_choice(self, ctx: Ctx, token: str) -> None:
@@ -410,7 +425,29 @@ class Engine:
         if waiting.options and not self._takes_text(waiting):
             self.not_expected(ctx, event)
             return
+        if self._after_pause(ctx) and not event.text.lstrip().startswith(("/", "!")):
+            self._hold(ctx, waiting, event.text)
+            return
         await self.step(ctx, event)
+
+    def _after_pause(self, ctx: Ctx) -> bool:
+        state = ctx.state
+        return (
+            state is not None and state.updated_at is not None and ctx.now - state.updated_at >= RESUME_AFTER
+        )
+
+    def _hold(self, ctx: Ctx, waiting: Next, text: str) -> None:
+        """After a pause: « Let's go on where we stopped », the question again, and what was typed
+        kept as its first choice (« Answer “…” »), so that nothing typed is lost or misread."""
+        assert ctx.state is not None
+        short = text if len(text) <= 40 else text[:39] + "…"
+        label = ctx.tr.plain("Answer “{text}”").format(text=short)
+        options = [[f"{ctx.state.nonce}.{HELD}", label]] + [
+            o for o in waiting.options if not o[0].endswith(HELD)
+        ]
+        ctx.next = dataclasses.replace(waiting, held=text, options=options)
+        ctx.say(ctx._("Let's go on where we stopped:"))
+        self.reprompt(ctx)
 
     def _takes_text(self, waiting: Next) -> bool:
         flow = self.registry.get(waiting.flow)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..clock import to_iso
+from ..clock import from_iso, to_iso
 from ._rows import dumps
 from .conn import Connection
 
@@ -18,6 +18,9 @@ class DialogState:
     step: str
     data: dict[str, Any]
     nonce: str
+    # When it was last written: a question left for hours is asked again before an answer is
+    # taken (the engine's RESUME_AFTER). Not part of what the state is.
+    updated_at: datetime | None = field(default=None, compare=False)
 
 
 class DialogStateRepo:
@@ -29,7 +32,9 @@ class DialogStateRepo:
             "SELECT * FROM dialog_state WHERE identity_id = ?", (identity_id,)
         )
         r = next(iter(rows), None)
-        return DialogState(r["flow"], r["step"], json.loads(r["data"]), r["nonce"]) if r else None
+        if r is None:
+            return None
+        return DialogState(r["flow"], r["step"], json.loads(r["data"]), r["nonce"], from_iso(r["updated_at"]))
 
     async def save(self, identity_id: int, state: DialogState, now: datetime) -> None:
         await self.conn.execute(
