@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from lte_core.notices import NeedCarried
 from lte_core.services import export, needs, people
+from lte_core.services._common import notify
 from tests.support.fake_telegram import FakeTelegram
 
 from .harness import NOYAU, TOKEN, Bot, Resident
@@ -383,3 +385,32 @@ async def test_a_conversation_resumes_after_a_restart_and_a_sentence_becomes_a_n
         assert "Which theme" in alice.last
     finally:
         await again.close()
+
+
+async def test_a_notification_under_a_question_leaves_the_question_s_buttons_working(bot: Bot) -> None:
+    """Issue 10.3 on Telegram: a notification arrives while Alice is at the theme question; its
+    « See the need » opens the need, and the question's own buttons still answer the question."""
+    assert bot.app is not None
+    alice = Resident(bot, ALICE)
+    await alice.onboard()
+    await alice.say("/need A covered bike shelter at the station")
+    await express(alice, "Mobility")  # B-1
+    await alice.say("/need Compost bins for the Lime Tree quarter")
+    if "Mine is different" in alice.labels:
+        await alice.press("Mine is different")
+    assert "Which theme" in alice.last
+    question = bot.tg.last_message(ALICE)
+    async with bot.uow() as uow:
+        ident = await uow.people.identity("telegram", str(ALICE))
+        assert ident is not None
+        await notify(uow, [ident.person_id], NeedCarried(1, "B-1"), key="t103", now=bot.app.clock.now())
+    bot.app.wake_outbox()
+    await bot.tg.wait_for(lambda c: c.chat_id == ALICE and "B-1" in (c.plain or ""), timeout=10)
+    await alice.press("See the need")
+    assert "A covered bike shelter at the station" in "\n".join(m.text for m in alice.messages[-3:])
+    # The theme question, above, still answers with its own buttons.
+    [food] = [b["callback_data"] for b in question.buttons if b["text"] == "Food"]
+    await alice.press_data(question.message_id, food, strict=True)
+    # The press edits the question it answered into the next one (« Where is it? »).
+    assert any("Where is it?" in m.text for m in alice.messages)
+    assert await bot.rows("SELECT flow, step FROM dialog_state") == [("express", "place")]
