@@ -133,19 +133,29 @@ def _html(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def reply_content(reply: Reply) -> dict[str, Any]:
-    """One `m.room.message` for one reply: choices as a numbered list, answered by number or label."""
+def reply_content(reply: Reply, *, lettered: bool = False) -> dict[str, Any]:
+    """One `m.room.message` for one reply: choices as a numbered list, answered by number or label;
+    `lettered` (a notification, a card beside the question): a, b… so numbers keep answering the
+    question."""
     text = str(reply.text)
     body = to_plain(text)
     html = _html(text)
     if reply.options:
-        body += "\n\n" + numbered(reply.options)
-        html += "<ol>" + "".join(f"<li>{_html(str(escape(o.label)))}</li>" for o in reply.options) + "</ol>"
+        body += "\n\n" + (letter_list(reply.options) if lettered else numbered(reply.options))
+        items = "".join(f"<li>{_html(str(escape(o.label)))}</li>" for o in reply.options)
+        html += (f'<ol type="a">{items}</ol>') if lettered else f"<ol>{items}</ol>"
     return {"msgtype": "m.text", "body": body, "format": HTML, "formatted_body": html}
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def numbered(options: Sequence[Option]) -> str:
     return "\n".join(f"{i}. {option.label}" for i, option in enumerate(options, 1))
+
+
+def letter_list(options: Sequence[Option]) -> str:
+    return "\n".join(f"{LETTERS[i]}. {option.label}" for i, option in enumerate(options[: len(LETTERS)]))
 
 
 def image_content(image: ImageReply, url: str) -> dict[str, Any]:
@@ -241,11 +251,12 @@ class Message:
     poll_ref: str | None = None
 
 
-async def messages(item: Outgoing, upload: Upload) -> list[Message]:
-    """The events that show one reply, in order (files are uploaded first, with `upload`)."""
+async def messages(item: Outgoing, upload: Upload, *, lettered: bool = False) -> list[Message]:
+    """The events that show one reply, in order (files are uploaded first, with `upload`);
+    `lettered`: its choices are lettered (see `reply_content`). A poll's fallback stays numbered."""
     match item:
         case Reply():
-            return [Message(MESSAGE, reply_content(item), item.options)]
+            return [Message(MESSAGE, reply_content(item, lettered=lettered), item.options)]
         case ImageReply():
             url = await upload(item.data, item.mime, item.filename)
             return [Message(MESSAGE, image_content(item, url))]

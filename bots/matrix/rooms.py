@@ -120,7 +120,12 @@ class Conversations:
         if parsed is None:
             return
         if isinstance(parsed, Text) and fold(parsed.text.strip()) not in self.engine.registry.words:
-            token = match_option(parsed.text, await self.store.options(room_id))
+            lettered = await self.store.lettered(room_id)
+            numbered = await self.store.options(room_id)
+            token = _by_letter(parsed.text, lettered)
+            if token is None:
+                # With no question waiting, « 1 » or a label answers the notification shown last.
+                token = match_option(parsed.text, numbered or lettered)
             if token is not None:
                 parsed = Choice(token)
         await self.hand(room_id, sender, parsed)
@@ -214,3 +219,13 @@ def _membership(event: dict[str, Any]) -> str | None:
 
 
 __all__ = ["CAPABILITIES", "CHANNEL", "ENCRYPTED_NOTICE", "Conversations"]
+
+
+def _by_letter(text: str, lettered: list[list[str]]) -> str | None:
+    """« a » (or « a. », « A) ») typed after a notification: the token of its lettered choice."""
+    typed = text.strip().lower().rstrip(".)")
+    if len(typed) == 1 and "a" <= typed <= "z":
+        index = ord(typed) - ord("a")
+        if index < len(lettered):
+            return lettered[index][0]
+    return None

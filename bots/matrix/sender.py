@@ -22,7 +22,7 @@ from nio import (
     UploadResponse,
 )
 
-from dialogs.contract import Option, Outgoing
+from dialogs.contract import Option, Outgoing, PollReply, Reply
 from lte_core.outbox import RateLimiter, RetryLater, Undeliverable, Unreachable
 from lte_core.store import OutboxMessage
 
@@ -95,12 +95,14 @@ class Outlet:
             raise self.error_of(resp)
         return str(resp.content_uri)
 
-    async def put(self, room_id: str, item: Outgoing, txn_id: str) -> tuple[Option, ...]:
+    async def put(
+        self, room_id: str, item: Outgoing, txn_id: str, *, lettered: bool = False
+    ) -> tuple[Option, ...]:
         """Send one reply (its files uploaded first; one event or more); the numbered choices it
         leaves shown. The same `txn_id` sent again is recognised by the homeserver: a retry never
         shows twice. A poll start is remembered as standing for its poll."""
         shown: tuple[Option, ...] = ()
-        for j, message in enumerate(await messages(item, self.upload)):
+        for j, message in enumerate(await messages(item, self.upload, lettered=lettered)):
             txn = txn_id if j == 0 else f"{txn_id}.{j}"
             resp = await self.client.room_send(room_id, message.type, message.content, tx_id=txn)
             if not isinstance(resp, RoomSendResponse):
@@ -118,12 +120,21 @@ class Outlet:
         """Send a person's replies in order, at once: they pass before bulk (`take_now`) and wait
         out rate limits. False if the room refused them (the bot is no longer there)."""
         shown: tuple[Option, ...] = ()
-        for item in outgoing:
+        aside: tuple[Option, ...] = ()
+        # Only the last reply with choices is numbered (the question waiting); a card shown before
+        # it is lettered, so that « 1 » answers what the person sees last.
+        last = max((i for i, r in enumerate(outgoing) if _choices(r)), default=-1)
+        for i, item in enumerate(outgoing):
             txn_id = uuid.uuid4().hex
             self.limiter.take_now()
+            lettered = i < last and isinstance(item, Reply)
             for attempt in range(1, REPLY_ATTEMPTS + 1):
                 try:
-                    shown = await self.put(room_id, item, txn_id)
+                    put = await self.put(room_id, item, txn_id, lettered=lettered)
+                    if lettered:
+                        aside = put or aside
+                    else:
+                        shown = put
                     break
                 except LimitExceeded as exc:
                     await asyncio.sleep(exc.seconds)
@@ -139,7 +150,17 @@ class Outlet:
                 return False
         if outgoing:
             await self.shown(room_id, shown)
+            if aside:
+                await self.store.set_lettered(room_id, [[o.token, o.label] for o in aside])
         return True
+
+
+def _choices(item: Outgoing) -> tuple[Option, ...]:
+    if isinstance(item, Reply):
+        return item.options
+    if isinstance(item, PollReply):
+        return item.fallback.options
+    return ()
 
 
 class MatrixSender:
@@ -198,13 +219,26 @@ class MatrixSender:
                 raise
 
     async def send(self, room_id: str, msg: OutboxMessage, outgoing: Sequence[Outgoing]) -> None:
+        """A notification: its choices are lettered (a, b…), so that it never changes what a
+        number typed next answers (the question waiting); a poll's numbered fallback is the poll."""
         shown: tuple[Option, ...] = ()
+        lettered: tuple[Option, ...] = ()
         for i, item in enumerate(outgoing):
+            letters = isinstance(item, Reply)
             try:
-                shown = await self.outlet.put(room_id, item, f"{self.txn_prefix}.o{msg.id}.{i}")
+                put = await self.outlet.put(
+                    room_id, item, f"{self.txn_prefix}.o{msg.id}.{i}", lettered=letters
+                )
             except LimitExceeded as exc:
                 raise RetryLater(exc.seconds, whole_channel=True) from exc
-        await self.outlet.shown(room_id, shown)
+            if letters:
+                lettered = put or lettered
+            else:
+                shown = put
+        if shown:
+            await self.outlet.shown(room_id, shown)
+        if lettered:
+            await self.outlet.store.set_lettered(room_id, [[o.token, o.label] for o in lettered])
 
     async def create_room(self, mxid: str) -> str:
         resp = await self.outlet.client.room_create(

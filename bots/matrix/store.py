@@ -38,6 +38,7 @@ class MatrixStore:
         self.db = db
         self._dm: dict[str, str | None] = {}
         self._opts: dict[str, Options] = {}
+        self._letters: dict[str, Options] = {}
         self._token: str | None = None
         self._declined: dict[str, bool] = {}
         self._account = ""  # the account whose sync token and history this store keeps
@@ -128,6 +129,7 @@ class MatrixStore:
             )
         self._dm[mxid] = None
         self._opts.pop(room_id, None)  # its choices went with it
+        self._letters.pop(room_id, None)
         return True
 
     # Numbered choices ---------------------------------------------------------------------
@@ -151,9 +153,32 @@ class MatrixStore:
                     "ON CONFLICT(room_id) DO UPDATE SET options = excluded.options",
                     (room_id, json.dumps(options, ensure_ascii=False)),
                 )
-            else:
-                await uow.db.conn.execute("DELETE FROM matrix_room_choices WHERE room_id = ?", (room_id,))
+            else:  # no question waiting: the lettered choices of a notification may still be answered
+                await uow.db.conn.execute(
+                    "UPDATE matrix_room_choices SET options = '[]' WHERE room_id = ?", (room_id,)
+                )
         self._opts[room_id] = options
+
+    async def lettered(self, room_id: str) -> Options:
+        """The lettered choices the room shows last (a notification's): « a » answers the first."""
+        if room_id not in self._letters:
+            async with UnitOfWork(self.db) as uow:
+                row = await _one(
+                    uow.db.conn, "SELECT lettered FROM matrix_room_choices WHERE room_id = ?", room_id
+                )
+            self._letters[room_id] = json.loads(row[0]) if row else []
+        return self._letters[room_id]
+
+    async def set_lettered(self, room_id: str, options: Options) -> None:
+        if await self.lettered(room_id) == options:
+            return
+        async with UnitOfWork(self.db) as uow:
+            await uow.db.conn.execute(
+                "INSERT INTO matrix_room_choices (room_id, options, lettered) VALUES (?, '[]', ?) "
+                "ON CONFLICT(room_id) DO UPDATE SET lettered = excluded.lettered",
+                (room_id, json.dumps(options, ensure_ascii=False)),
+            )
+        self._letters[room_id] = options
 
     # Refused invitations ------------------------------------------------------------------
 

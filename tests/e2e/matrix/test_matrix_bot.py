@@ -194,9 +194,36 @@ async def test_a_mission_reaches_a_member_in_a_room_the_bot_creates(synapse: Syn
             lambda: [c for c in member.replies() if "Water the seedlings" in c["body"]]
         )
         assert member.invites == [member.room_id]  # invited by the bot into a new direct room
-        assert news[0]["body"].endswith("\n\n1. I'm in")
-        assert "<ol><li>I&#39;m in</li></ol>" in news[0]["formatted_body"]
-        await member.ask("1", "You have a place on this mission")
+        # A notification's choices are lettered: a number keeps answering the question waiting (10.3).
+        assert news[0]["body"].endswith("\n\na. I'm in")
+        assert '<ol type="a"><li>I&#39;m in</li></ol>' in news[0]["formatted_body"]
+        await member.ask("a", "You have a place on this mission")
+    finally:
+        await member.close()
+
+
+async def test_a_notification_under_a_question_never_changes_what_a_number_answers(
+    synapse: Synapse, bot: Bot
+) -> None:
+    """Issue 10.3 on Matrix: at the theme question, a mission's notice arrives lettered; « 1 »
+    still answers the question, and « a » takes the place."""
+    member = await Resident(synapse, bot.user_id, "member", auto_join=True).start()
+    try:
+        await new_mission(bot, [member.user_id], title="Water the benches")  # joins the circle
+        await member.wait_for(lambda: [c for c in member.replies() if "Water the benches" in c["body"]])
+        await member.ask("!need Benches in the shade at the park", THEME_QUESTION)
+        await new_mission(bot, [member.user_id], title="Paint the benches")
+        news = await member.wait_for(
+            lambda: [c for c in member.replies() if "Paint the benches" in c["body"]]
+        )
+        assert news[0]["body"].endswith("\n\na. I'm in")
+        await member.ask("1", PLACE_QUESTION)  # Food, the question's first choice
+        await member.ask("a", "You have a place on this mission")
+        assert bot.runtime is not None
+        async with UnitOfWork(bot.runtime.db) as uow:
+            rows = await uow.db.conn.execute_fetchall("SELECT flow, step, data FROM dialog_state")
+        assert [(r[0], r[1]) for r in rows] == [("express", "place")]
+        assert '"theme":"alimentation"' in rows[0][2]
     finally:
         await member.close()
 
