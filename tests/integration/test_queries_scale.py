@@ -23,6 +23,7 @@ import pytest
 from lte_core.clock import FixedClock
 from lte_core.domain import CircleKind, MemberRole, Role, alike, stems
 from lte_core.services import circles, export, needs, people
+from lte_core.services.privacy import pseudonym
 from lte_core.store import Database, UnitOfWork
 from tests.support.sql import statements
 
@@ -162,9 +163,10 @@ async def reference_needs(uow: UnitOfWork, anonymous: bool) -> list[dict[str, An
 
 async def reference_people(uow: UnitOfWork, anonymous: bool) -> list[dict[str, Any]]:
     rows = []
+    key = await uow.privacy.pseudonym_key()
     for person in await uow.people.all():
         row: dict[str, Any] = {
-            "id": export._pseudonym(person.id) if anonymous else person.id,
+            "id": pseudonym(key, person.id) if anonymous else person.id,
             "locale": person.locale,
             "place": person.place,
             "interests": person.interests,
