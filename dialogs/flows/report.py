@@ -61,7 +61,7 @@ class ReportFlow(Flow):
         await self.ask_reason(ctx, *item)
 
     async def ask_reason(self, ctx: Ctx, kind: str, item_id: int) -> None:
-        await moderation.check_visible(ctx.uow, ctx.person.id, kind, item_id)
+        await moderation.check_reportable(ctx.uow, ctx.person.id, kind, item_id)
         ctx.data = {"kind": kind, "id": item_id}
         options = [(code, ctx.tr.plain(label)) for code, label in REASONS.items()]
         options.append((CANCEL, ctx.tr.plain("Cancel")))

@@ -77,6 +77,14 @@ async def check_visible(uow: UnitOfWork, viewer: int | None, kind: str, item_id:
         raise NotFound(kind, item_ref(kind, item_id))
 
 
+async def check_reportable(uow: UnitOfWork, reporter: int, kind: str, item_id: int) -> None:
+    """Before the reason is asked: the item is there for this person, and not their own."""
+    await check_visible(uow, reporter, kind, item_id)
+    _, author, _ = await uow.moderation.author_of(kind, item_id)
+    if author == reporter:
+        raise Invalid("own_item", ref=item_ref(kind, item_id))
+
+
 async def report(
     uow: UnitOfWork, reporter: int, kind: str, item_id: int, reason: str, now: datetime, *, threshold: int
 ) -> Reported:
