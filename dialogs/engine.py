@@ -251,6 +251,8 @@ class Engine:
         last = ctx.replies[-1]
         if not isinstance(last, Reply) or last.options:
             return
+        if ctx.erased:  # a stranger now: nothing is offered until they write again
+            return
         if ctx.person.consented:
             option = OpenFlow(MENU).option(ctx.tr.plain("Menu"))
         else:

@@ -44,6 +44,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _as_shown(text: str) -> str:
+    """A text as a question saved in a dialog state holds it: escaped as the replies' markup is
+    (markupsafe's entities)."""
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+        text = text.replace(char, entity)
+    return text
+
+
 def _q(name: str) -> str:
     """A table or column name from the registry, quoted (never user input)."""
     return '"' + name.replace('"', '""') + '"'
@@ -214,9 +222,11 @@ class PrivacyRepo:
     async def _withdraw_texts(self, person_id: int, now: datetime) -> int:
         """Their needs' texts, places, positions and photos emptied; an open one is withdrawn."""
         rows = await self.conn.execute_fetchall(
-            "SELECT id, status FROM needs WHERE author_id = ?", (person_id,)
+            "SELECT id, status, text FROM needs WHERE author_id = ?", (person_id,)
         )
         ts = to_iso(now)
+        for r in rows:
+            await self._forget_text_elsewhere(int(r["id"]), str(r["text"]))
         closed = ("realised", "withdrawn", "merged", "declined")
         for r in rows:
             if r["status"] not in closed:
@@ -232,6 +242,25 @@ class PrivacyRepo:
             (ts, person_id),
         )
         return len(rows)
+
+    async def _forget_text_elsewhere(self, need_id: int, text: str) -> None:
+        """A withdrawn text also leaves what others were shown: the notices waiting for them that
+        quote it, and the questions their conversations wait at (a list or a card of the need:
+        such a conversation starts afresh)."""
+        for field, kind_clause in (("text", ""), ("excerpt", " AND json_extract(params, '$.item_kind') = 'need'")):
+            key = "need_id" if field == "text" else "item_id"
+            await self.conn.execute(
+                f"UPDATE outbox SET params = json_set(params, '$.{field}', '') "
+                f"WHERE json_extract(params, '$.{key}') = ? AND json_extract(params, '$.{field}') <> ''"
+                + kind_clause,
+                (need_id,),
+            )
+        ref = f"<b>B-{need_id}</b>"
+        shown = _as_shown(" ".join(text.split())[:40])
+        await self.conn.execute(
+            "DELETE FROM dialog_state WHERE instr(data, ?) > 0 OR (length(?) >= 12 AND instr(data, ?) > 0)",
+            (ref, shown, shown),
+        )
 
     async def _erase_from_fanouts(self, person_id: int) -> None:
         for r in await self.conn.execute_fetchall("SELECT id, recipients, next_index FROM outbox_fanout"):

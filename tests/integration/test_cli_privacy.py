@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +26,9 @@ async def seed(path: Path) -> None:
     await db.close()
 
 
-async def test_export_person_then_forget_at_the_command_line(tmp_path: Path) -> None:
+def test_export_person_then_forget_at_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "lte.sqlite3"
-    await seed(path)
+    asyncio.run(seed(path))
     out = lte(tmp_path, "export", "person", "telegram:4242")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -56,8 +57,8 @@ async def test_export_person_then_forget_at_the_command_line(tmp_path: Path) -> 
     assert lte(tmp_path, "admin", "forget", "telegram:4242", "--yes").returncode == 2
 
 
-async def test_block_and_unblock(tmp_path: Path) -> None:
-    await seed(tmp_path / "lte.sqlite3")
+def test_block_and_unblock(tmp_path: Path) -> None:
+    asyncio.run(seed(tmp_path / "lte.sqlite3"))
     assert "is now blocked" in lte(tmp_path, "admin", "block", "telegram:4242").stdout
     assert "was already blocked" in lte(tmp_path, "admin", "block", "telegram:4242").stdout
     assert "is no longer blocked" in lte(tmp_path, "admin", "unblock", "1").stdout

@@ -209,7 +209,20 @@ async def test_withdrawn_texts_leave_the_file_and_its_full_text_index(
 ) -> None:
     path = tmp_path / "lte.sqlite3"
     db = await Database(path).open()
-    pid, _, need_id = await rich_person(db, clock)
+    pid, other, need_id = await rich_person(db, clock)
+    async with UnitOfWork(db) as uow:  # what Bernard was shown of it, and a notice quoting it
+        bernard = await uow.people.identity("telegram", "555")
+        assert bernard is not None
+        shown = f"<b>B-{need_id}</b> Un composteur collectif au square (pas encore de soutien)"
+        await uow.dialogs.save(bernard.id, DialogState("browse", "page", {"_q": shown}, "bbbbb"), clock.now())
+        await uow.outbox.put_many(
+            [other],
+            key="moved",
+            kind="need_moved",
+            params={"need_id": need_id, "ref": f"B-{need_id}", "status": "in_study", "text": "Un composteur collectif au square"},
+            priority=3,
+            now=clock.now(),
+        )
     await db.checkpoint()
     async with UnitOfWork(db) as uow:
         similar = await needs.similar_needs(uow, "composteur collectif")
