@@ -247,7 +247,10 @@ class PrivacyRepo:
         """A withdrawn text also leaves what others were shown: the notices waiting for them that
         quote it, and the questions their conversations wait at (a list or a card of the need:
         such a conversation starts afresh)."""
-        for field, kind_clause in (("text", ""), ("excerpt", " AND json_extract(params, '$.item_kind') = 'need'")):
+        for field, kind_clause in (
+            ("text", ""),
+            ("excerpt", " AND json_extract(params, '$.item_kind') = 'need'"),
+        ):
             key = "need_id" if field == "text" else "item_id"
             await self.conn.execute(
                 f"UPDATE outbox SET params = json_set(params, '$.{field}', '') "

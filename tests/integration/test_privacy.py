@@ -219,7 +219,12 @@ async def test_withdrawn_texts_leave_the_file_and_its_full_text_index(
             [other],
             key="moved",
             kind="need_moved",
-            params={"need_id": need_id, "ref": f"B-{need_id}", "status": "in_study", "text": "Un composteur collectif au square"},
+            params={
+                "need_id": need_id,
+                "ref": f"B-{need_id}",
+                "status": "in_study",
+                "text": "Un composteur collectif au square",
+            },
             priority=3,
             now=clock.now(),
         )
