@@ -43,6 +43,9 @@ async def identify(
     admins: Collection[str] = (),
 ) -> Who:
     """The person behind a channel identity, created on first contact; `admins` hold the noyau role.
+    `display_name`, the name the channel shows, is never stored (DESIGN §8: nothing beyond the
+    channel's id before the consent, and after it the first name the person gives). A person the
+    noyau blocked is returned as found, and nothing is written.
 
     An ordinary message costs one read (identity, person and roles together) and no write: last
     seen is kept to the minute, and the noyau role of an admin is granted once."""

@@ -336,20 +336,20 @@ async def test_a_member_takes_a_place_and_gives_it_up_from_the_card(
     assert "g.cmd.new_mission" not in alice.values  # not a coordinator
     await alice.pick(f"m{made.id}")
     assert await dialog_state(alice) == ("missions", "card")
-    assert alice.values == [f"g.take.{made.id}", "back"]  # no "who is coming" for a member
+    assert alice.values == [f"g.take.{made.id}", f"g.rpm.{made.id}", "back"]  # no "who is coming" for a member
 
     await alice.pick(f"g.take.{made.id}")
     assert said(alice, "You have a place on this mission. Thank you!") in alice.text
     assert await takers(db, made.id) == [await person_id(alice)]
     # The card again, up to date: give up instead of take, one place left.
     assert await dialog_state(alice) == ("missions", "card")
-    assert alice.values == [f"g.drop.{made.id}", "back"]
+    assert alice.values == [f"g.drop.{made.id}", f"g.rpm.{made.id}", "back"]
     assert said(alice, "You have a place on this mission.") in question(alice).text
 
     await alice.pick(f"g.drop.{made.id}")
     assert said(alice, "You gave up your place on “{title}”.", title="Stand du samedi") in alice.text
     assert await takers(db, made.id) == []
-    assert alice.values == [f"g.take.{made.id}", "back"]
+    assert alice.values == [f"g.take.{made.id}", f"g.rpm.{made.id}", "back"]
     await alice.pick("back")
     assert await dialog_state(alice) == ("missions", "list")
 
