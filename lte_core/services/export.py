@@ -60,6 +60,8 @@ async def iter_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) 
     """Every need, oldest first, with its history (DESIGN §10)."""
     local = _LocalTime(tz)
     async for need, moves in _reader(uow).needs():
+        if anonymous and need["hidden_at"]:  # reported and hidden: not for an open export
+            continue
         history = []
         for move in moves:
             entry: Row = {
@@ -111,6 +113,8 @@ async def iter_circles(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False
 
 async def iter_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
     async for asset, owner_name in _reader(uow).assets():
+        if anonymous and asset.hidden:
+            continue
         row: Row = {
             "id": asset.id,
             "kind": asset.kind.value,

@@ -202,3 +202,14 @@ async def test_a_blocked_person_gets_a_polite_notice_and_nothing_is_stored(
         assert await moderation.unblock(uow, world["Noyau"], world["Auteur"])
     replies = await engine.handle(Incoming("terminal", "auteur", Text("/aide"), "fr"))
     assert "ne peuvent pas" not in to_plain(replies[0].text)  # type: ignore[union-attr]
+
+
+async def test_the_anonymous_export_leaves_hidden_items_out_the_noyaus_keeps_them(world: World) -> None:
+    from lte_core.services import export
+
+    db = world.db
+    async with UnitOfWork(db) as uow:
+        await moderation.hide(uow, world["Noyau"], "need", world["need"], NOW)
+    async with UnitOfWork(db, read_only=True) as uow:
+        assert [r["ref"] for r in await export.export_needs(uow, Settings().tz)] == [f"B-{world['need']}"]
+        assert await export.export_needs(uow, Settings().tz, anonymous=True) == []

@@ -336,7 +336,11 @@ async def test_a_member_takes_a_place_and_gives_it_up_from_the_card(
     assert "g.cmd.new_mission" not in alice.values  # not a coordinator
     await alice.pick(f"m{made.id}")
     assert await dialog_state(alice) == ("missions", "card")
-    assert alice.values == [f"g.take.{made.id}", f"g.rpm.{made.id}", "back"]  # no "who is coming" for a member
+    assert alice.values == [
+        f"g.take.{made.id}",
+        f"g.rpm.{made.id}",
+        "back",
+    ]  # no "who is coming" for a member
 
     await alice.pick(f"g.take.{made.id}")
     assert said(alice, "You have a place on this mission. Thank you!") in alice.text
