@@ -261,7 +261,9 @@ async def test_the_people_export_is_one_query_and_the_same_text_as_before(
     for fmt, reference in references.items():
         text, _, seen = await written(db, "people", fmt, anonymous)
         assert text == reference
-        assert len(reads(seen)) == 1
+        # One query for the rows; an anonymous export also reads its pseudonyms' key, once.
+        assert len([q for q in reads(seen) if "pseudonym_key" not in q]) == 1
+        assert len(reads(seen)) == 1 + anonymous
 
 
 async def test_circles_and_assets_exports_do_not_query_per_row(db: Database, clock: FixedClock) -> None:
