@@ -9,7 +9,7 @@ from markupsafe import Markup
 from lte_core.domain import Circle, Mission, Need, NeedStatus, Theme, fold
 from lte_core.domain.model import need_ref
 
-from .choices import NeedAction
+from .choices import NeedAction, ReportAction
 from .contract import Option
 from .tr import CIRCLE_KIND_LABELS, CIRCLE_TASK_LABELS, Tr
 
@@ -158,3 +158,13 @@ def mission_card(tr: Tr, mission: Mission, circle_name: str | None = None) -> Ma
             tr.ngettext("Full: its place is taken.", "Full: its {n} places are taken.", mission.places)
         )
     return Markup("\n").join(lines)
+
+
+def report_option(tr: Tr, kind: str, item_id: int) -> Option:
+    """« Signaler » on a need, an asset or a mission card: anyone may report it, once."""
+    return ReportAction.of(kind, item_id).option(tr.plain("Report"))
+
+
+def hidden_line(tr: Tr) -> Markup:
+    """On a hidden item's card, for its author and the noyau, who still see it."""
+    return tr._("<i>Hidden while the noyau reviews reports about it.</i>")

@@ -23,8 +23,10 @@ __all__ = [
     "CircleAction",
     "GlobalChoice",
     "MissionAction",
+    "ModerationAction",
     "NeedAction",
     "OpenFlow",
+    "ReportAction",
     "from_deep_link",
     "unpack",
 ]
@@ -137,6 +139,26 @@ class MissionAction(GlobalChoice):
     @classmethod
     def drop(cls, mission_id: int) -> MissionAction:
         return cls("drop", mission_id)
+
+
+class ReportAction(GlobalChoice):
+    """« Signaler » on a need, an asset or a mission card: asks the reason, then reports it."""
+
+    verbs: ClassVar[dict[str, str]] = {"need": "rpn", "asset": "rpa", "mission": "rpm"}
+
+    @classmethod
+    def of(cls, kind: str, item_id: int) -> ReportAction:
+        return cls(kind, item_id)
+
+
+class ModerationAction(GlobalChoice):
+    """The noyau's review of an item, from the alert: `g.mdn.12` opens need 12's review."""
+
+    verbs: ClassVar[dict[str, str]] = {"need": "mdn", "asset": "mda", "mission": "mdm"}
+
+    @classmethod
+    def of(cls, kind: str, item_id: int) -> ModerationAction:
+        return cls(kind, item_id)
 
 
 def _id(text: str) -> int | None:

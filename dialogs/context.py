@@ -130,6 +130,7 @@ class Ctx:
     data: dict[str, Any] = field(default_factory=dict)
     then: Then | None = None  # what comes after the running flow
     nonce: str = ""  # set by ask(): the new step's choices carry it
+    erased: bool = False  # the person was erased (/oublier): nothing is saved, the file is scrubbed
     _themes: list[Theme] | None = None
 
     @property

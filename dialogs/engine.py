@@ -27,6 +27,7 @@ from lte_core.config import Settings
 from lte_core.domain import Actor, Refused, fold, normalize_input
 from lte_core.services import people
 from lte_core.store import Database, DialogState, OutboxMessage, UnitOfWork
+from lte_core.store import privacy as privacy_store
 
 from .choices import GlobalChoice, OpenFlow, unpack
 from .context import Ctx, Next, Then, new_nonce
@@ -46,7 +47,7 @@ from .contract import (
 from .flows import DEFAULT_FLOWS
 from .flows.base import Audience, Flow, Picked, StepEvent, Unexpected
 from .notifications import render as render_notice
-from .tr import Tr
+from .tr import N_, Tr
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ HELD = "_held"
 # The flows the engine itself hands over to.
 MENU, ONBOARDING = "menu", "onboarding"
 TYPED = "typed"  # if registered: what a sentence typed out of the blue goes to
+# What a person blocked by the noyau reads, whatever they send (nothing of it is kept).
+BLOCKED_NOTICE = N_(
+    "Sorry, your messages cannot be taken into account at the moment. If you think this is a "
+    "mistake, please contact the team of Le Territoire Exemplaire."
+)
 
 
 class Registry:
@@ -213,6 +219,8 @@ class Engine:
                     admins=self.settings.admins,
                 )
                 locale = who.person.locale
+                if who.person.blocked:  # nothing of their message is kept (identify wrote nothing)
+                    return [Reply(self.tr(locale)._(BLOCKED_NOTICE))]
                 state = await uow.dialogs.get(who.identity.id)
                 ctx = Ctx(
                     self, uow, who.person, who.identity, incoming, self.tr(locale), self.clock.now(), state
@@ -233,6 +241,8 @@ class Engine:
                     )
                 )
             ]
+        if ctx.erased:  # the person was erased in this step: their old pages leave the file too
+            await privacy_store.scrub_file(self.db)
         # Only when this step queued something: a wake costs the senders a database round.
         if self.on_outbox is not None and ctx.uow.outbox.queued:
             self.on_outbox()
@@ -246,6 +256,8 @@ class Engine:
         last = ctx.replies[-1]
         if not isinstance(last, Reply) or last.options:
             return
+        if ctx.erased:  # a stranger now: nothing is offered until they write again
+            return
         if ctx.person.consented:
             option = OpenFlow(MENU).option(ctx.tr.plain("Menu"))
         else:
@@ -253,6 +265,8 @@ class Engine:
         ctx.replies[-1] = Reply(last.text, (option,))
 
     async def _save(self, ctx: Ctx) -> None:
+        if ctx.erased:  # nothing of them is written again
+            return
         if ctx.next is None:
             if ctx.state is not None:
                 await ctx.uow.dialogs.clear(ctx.identity.id)

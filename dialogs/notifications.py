@@ -11,6 +11,7 @@ from lte_core.domain import NeedStatus
 from lte_core.notices import (
     AssetMatches,
     Broadcast,
+    ItemHidden,
     MissionCancelled,
     MissionChanged,
     MissionLeft,
@@ -21,10 +22,12 @@ from lte_core.notices import (
     NeedMoved,
     NeedSupported,
     Notice,
+    YourItemHidden,
+    YourItemRestored,
 )
 
-from .cards import mission_when, realised_line, the_circle
-from .choices import MissionAction, NeedAction, OpenFlow
+from .cards import mission_when, realised_line, report_option, the_circle
+from .choices import MissionAction, ModerationAction, NeedAction, OpenFlow
 from .contract import Option, Outgoing, Reply
 from .tr import Tr
 
@@ -152,7 +155,66 @@ def _asset_matches(tr: Tr, n: AssetMatches) -> list[Outgoing]:
         ref=n.ref,
         description=n.description,
     )
-    return [Reply(text, (NeedAction.show(n.need_id).option(tr.plain("See the need")),))]
+    return [
+        Reply(
+            text,
+            (
+                NeedAction.show(n.need_id).option(tr.plain("See the need")),
+                report_option(tr, "asset", n.asset_id),
+            ),
+        )
+    ]
+
+
+def _what(tr: Tr, kind: str) -> str:
+    return {
+        "need": tr.plain("need"),
+        "asset": tr.plain("offer"),
+        "mission": tr.plain("mission"),
+    }.get(kind, tr.plain("item"))
+
+
+def _item_hidden(tr: Tr, n: ItemHidden) -> list[Outgoing]:
+    """To the noyau: what was hidden and why, to review it (reporters never named)."""
+    text = tr.ngettext(
+        "The {what} <b>{ref}</b> is hidden after {n} report: please review it.",
+        "The {what} <b>{ref}</b> is hidden after {n} reports: please review it.",
+        n.reports,
+        what=_what(tr, n.item_kind),
+        ref=n.ref,
+    )
+    if not n.reports:
+        text = tr._(
+            "The {what} <b>{ref}</b> was hidden by the noyau.", what=_what(tr, n.item_kind), ref=n.ref
+        )
+    if n.excerpt:
+        text += Markup("\n") + tr._("“{text}”", text=n.excerpt)
+    options: tuple[Option, ...] = (OpenFlow("moderation").option(tr.plain("Moderation")),)
+    if n.item_kind in ModerationAction.verbs:
+        options = (ModerationAction.of(n.item_kind, n.item_id).option(tr.plain("Review it")), *options)
+    return [Reply(text, options)]
+
+
+def _your_item_hidden(tr: Tr, n: YourItemHidden) -> list[Outgoing]:
+    text = tr._(
+        "Your {what} <b>{ref}</b> was reported by residents and is hidden while the noyau reviews "
+        "it. You still see it; others will again if the noyau restores it.",
+        what=_what(tr, n.item_kind),
+        ref=n.ref,
+    )
+    if n.excerpt:
+        text += Markup("\n") + tr._("“{text}”", text=n.excerpt)
+    return [Reply(text)]
+
+
+def _your_item_restored(tr: Tr, n: YourItemRestored) -> list[Outgoing]:
+    text = tr._(
+        "Good news: the noyau reviewed your {what} <b>{ref}</b> and everyone sees it again.",
+        what=_what(tr, n.item_kind),
+        ref=n.ref,
+    )
+    options = (NeedAction.show(n.item_id).option(tr.plain("See the need")),) if n.item_kind == "need" else ()
+    return [Reply(text, options)]
 
 
 def _broadcast(tr: Tr, n: Broadcast) -> list[Outgoing]:
@@ -172,6 +234,9 @@ RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     NeedSupported: _need_supported,
     AssetMatches: _asset_matches,
     Broadcast: _broadcast,
+    ItemHidden: _item_hidden,
+    YourItemHidden: _your_item_hidden,
+    YourItemRestored: _your_item_restored,
 }
 
 

@@ -12,6 +12,7 @@ WHAT = {
     "need": N_("need"),
     "circle": N_("circle"),
     "mission": N_("mission"),
+    "asset": N_("offer"),
     "person": N_("person"),
     "role": N_("role"),
 }
@@ -58,6 +59,11 @@ MESSAGES: dict[str, str] = {
     "task_only_for_mission_circles": N_("Only mission circles have a task."),
     "role_implicit": N_("Everyone is a resident: that role is not granted."),
     "bad_theme_code": N_("A theme code is short, in lower case letters, digits and _."),
+    "own_item": N_("{ref} is yours: you cannot report it."),
+    "bad_report_reason": N_("Please choose one of the reasons given."),
+    "bad_report_item": N_("Only a need, an offer or a mission can be reported."),
+    "no_author": N_("{ref} has no author any more: there is nobody to block."),
+    "block_self": N_("You cannot block yourself."),
 }
 
 

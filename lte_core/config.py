@@ -66,6 +66,12 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     telegram: TelegramSettings | None = None
     matrix: MatrixSettings | None = None
+    # Moderation and retention (DESIGN §8, §10): reports that hide an item until the noyau
+    # reviews it; days after which an abandoned conversation is cleared, a delivered message
+    # pruned (0: never).
+    reports_to_hide: int = 3
+    dialog_retention_days: int = 30
+    outbox_retention_days: int = 90
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,6 +91,9 @@ NAMES = (
     "LTE_MATRIX_USER_ID",
     "LTE_MATRIX_PASSWORD",
     "LTE_MATRIX_ACCESS_TOKEN",
+    "LTE_REPORTS_TO_HIDE",
+    "LTE_DIALOG_RETENTION_DAYS",
+    "LTE_OUTBOX_RETENTION_DAYS",
 )
 
 
@@ -178,4 +187,27 @@ def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = 
         matrix = MatrixSettings(
             hs.rstrip("/"), user, Secret(password) if password else None, Secret(access) if access else None
         )
-    return Settings(db_path, timezone, locale, admins, telegram, matrix)
+    reports = _whole(get("LTE_REPORTS_TO_HIDE"), "LTE_REPORTS_TO_HIDE", 3, low=1, what="a number of reports")
+    dialogs = _whole(get("LTE_DIALOG_RETENTION_DAYS"), "LTE_DIALOG_RETENTION_DAYS", 30, low=0, what="days")
+    outbox = _whole(get("LTE_OUTBOX_RETENTION_DAYS"), "LTE_OUTBOX_RETENTION_DAYS", 90, low=0, what="days")
+    return Settings(
+        db_path,
+        timezone,
+        locale,
+        admins,
+        telegram,
+        matrix,
+        reports_to_hide=reports,
+        dialog_retention_days=dialogs,
+        outbox_retention_days=outbox,
+    )
+
+
+def _whole(text: str | None, name: str, default: int, *, low: int, what: str) -> int:
+    """A whole number setting, `default` when unset; one line naming it when malformed."""
+    if text is None or not text.strip():
+        return default
+    value = text.strip()
+    if not value.isdigit() or len(value) > 6 or int(value) < low:
+        raise ConfigError(f"{name}: must be a whole number of {what}, {low} or more (got {value[:20]!r})")
+    return int(value)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from lte_core.config import Settings
     from lte_core.store.db import Database
 
 
@@ -45,7 +46,11 @@ def poke() -> None:
         listener()
 
 
-def all_work() -> list[DueWork]:
-    """Every kind of timed work the bot runs. Each capability appends its own here."""
+def all_work(settings: Settings | None = None) -> list[DueWork]:
+    """Every kind of timed work the bot runs. Each capability appends its own here.
+    `settings`: the figures some of them take (the retention's days); defaults without."""
+    from lte_core.services.privacy import RetentionWork
+
     work: list[DueWork] = []
+    work.append(RetentionWork.from_settings(settings))
     return work

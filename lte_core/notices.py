@@ -150,6 +150,41 @@ class Broadcast(Notice):
     text: str
 
 
+@dataclass(frozen=True)
+class ItemHidden(Notice):
+    """To the noyau: an item reached the reports that hide it (`reports`), or was hidden by one of
+    them. `item_kind` is need, asset or mission; `ref` how it is shown (B-12, A-3, M-4)."""
+
+    kind: ClassVar[str] = "item_hidden"
+    item_kind: str
+    item_id: int
+    ref: str
+    reports: int
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class YourItemHidden(Notice):
+    """To its author: their item is hidden while the noyau reviews it (reporters never named)."""
+
+    kind: ClassVar[str] = "your_item_hidden"
+    item_kind: str
+    item_id: int
+    ref: str
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class YourItemRestored(Notice):
+    """To its author: the noyau reviewed their item and shows it again."""
+
+    kind: ClassVar[str] = "your_item_restored"
+    item_kind: str
+    item_id: int
+    ref: str
+    excerpt: str = ""
+
+
 NOTICES: dict[str, type[Notice]] = {
     cls.kind: cls
     for cls in (
@@ -164,6 +199,11 @@ NOTICES: dict[str, type[Notice]] = {
         MissionMessage,
         AssetMatches,
         Broadcast,
+        AssetMatches,
+        Broadcast,
+        ItemHidden,
+        YourItemHidden,
+        YourItemRestored,
     )
 }
 
@@ -197,6 +237,7 @@ __all__ = [
     "NOTICES",
     "AssetMatches",
     "Broadcast",
+    "ItemHidden",
     "MissionCancelled",
     "MissionChanged",
     "MissionLeft",
@@ -207,5 +248,7 @@ __all__ = [
     "NeedMoved",
     "NeedSupported",
     "Notice",
+    "YourItemHidden",
+    "YourItemRestored",
     "from_row",
 ]

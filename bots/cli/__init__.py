@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import click
 
-from . import admin, chat, export, migrate, qr, run, stats
+from . import admin, chat, export, migrate, privacy, qr, run, stats
 
 __all__ = ["main"]
+_ = privacy  # its commands hang on `admin`
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,6 +10,7 @@ import sys
 import click
 
 from lte_core import logs
+from lte_core.services.privacy import RetentionWork
 
 from ..app import configured_channels, serve
 from ..bootstrap import Runtime
@@ -35,6 +36,8 @@ def run(ctx: click.Context) -> None:
         sys.exit(2)
 
     async def go(runtime: Runtime) -> None:
+        # What the retention would have cleared while the bot was down (DESIGN §8), at once.
+        await RetentionWork.from_settings(runtime.settings).run_due(runtime.db, runtime.clock.now())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

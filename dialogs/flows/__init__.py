@@ -10,15 +10,19 @@ from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
 from .express import ExpressFlow
+from .forget import ForgetFlow
 from .language import LanguageFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
 from .missions import MissionsFlow
+from .moderation import ModerationFlow
 from .my_needs import MyNeedsFlow
+from .mydata import MyDataFlow
 from .new_mission import NewMissionFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
 from .qr import QrFlow
+from .report import ReportFlow
 from .sorting import SortingFlow
 from .typed import TypedTextFlow
 
@@ -37,9 +41,13 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         MissionsFlow(),
         ProfileFlow(),
         LanguageFlow(),
+        MyDataFlow(),
+        ForgetFlow(),
+        ReportFlow(),
         NewMissionFlow(),
         SortingFlow(),
         QrFlow(),
+        ModerationFlow(),
         HelpFlow(),
         CancelFlow(),
         TypedTextFlow(),

@@ -27,9 +27,9 @@ import re
 from markupsafe import Markup
 
 from lte_core.domain import Refused, Theme, fold, parse_need_ref
-from lte_core.services import needs
+from lte_core.services import moderation, needs
 
-from ..cards import carried, need_card, need_line, support_option
+from ..cards import carried, hidden_line, need_card, need_line, report_option, support_option
 from ..choices import NeedAction, OpenFlow
 from ..context import Ctx, Then
 from ..contract import Option, Text
@@ -103,7 +103,9 @@ class BrowseFlow(Flow):
         theme: str | None = ctx.data.get("theme")
         page = await PAGER.load_after(
             ctx,
-            lambda last, limit: needs.browse_needs(ctx.uow, theme=theme, limit=limit, before_id=last),
+            lambda last, limit: needs.browse_needs(
+                ctx.uow, theme=theme, limit=limit, before_id=last, viewer=ctx.person.id
+            ),
             key=lambda need: need.id,
         )
         themes = await ctx.themes()
@@ -216,6 +218,7 @@ class BrowseFlow(Flow):
 
     @handles(NeedAction, "show", reads=True)
     async def show_need(self, ctx: Ctx, need_id: int) -> None:
+        await moderation.check_visible(ctx.uow, ctx.person.id, "need", need_id)
         need = await needs.get_need(ctx.uow, need_id, history=True)
         supported = await ctx.uow.needs.supports(need_id, ctx.person.id)
         options: list[Option] = []
@@ -223,8 +226,13 @@ class BrowseFlow(Flow):
             options.append(support_option(ctx.tr, need, supported))
         if need.status.is_open and need.carrier_id is None:  # no dead end: carry it from here
             options.append(NeedAction.carry(need.id).option(ctx.tr.plain("Carry this need")))
+        if need.author_id != ctx.person.id:
+            options.append(report_option(ctx.tr, "need", need.id))
         options.append(OpenFlow("browse").option(ctx.tr.plain("See and support needs")))
-        ctx.say(need_card(ctx.tr, need, await ctx.themes(), history=True), options)
+        card = need_card(ctx.tr, need, await ctx.themes(), history=True)
+        if need.hidden:  # only its author and the noyau get here
+            card += Markup("\n") + hidden_line(ctx.tr)
+        ctx.say(card, options)
 
     @handles(NeedAction, "carry")
     async def carry(self, ctx: Ctx, need_id: int) -> None:

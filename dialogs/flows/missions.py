@@ -37,9 +37,9 @@ from markupsafe import Markup
 
 from lte_core.domain import Actor, Mission, NotFound
 from lte_core.domain.model import DESCRIPTION_MAX
-from lte_core.services import circles
+from lte_core.services import circles, moderation
 
-from ..cards import mission_card, snippet
+from ..cards import hidden_line, mission_card, report_option, snippet
 from ..choices import MissionAction, OpenFlow
 from ..context import Ctx
 from ..contract import Option, Text
@@ -102,6 +102,8 @@ class MissionsFlow(Flow):
                         found.setdefault(m.id, m)
         taken = await ctx.uow.missions.taken_by(ctx.person.id)
         shown = [m for m in found.values() if m.free_places > 0 or m.id in taken or manages(who, m)]
+        # A hidden mission (reported, DESIGN §8) shows to its author and the noyau only.
+        shown = [m for m in shown if not m.hidden or who.is_noyau or m.created_by == ctx.person.id]
         return sorted(shown, key=lambda m: (m.starts_at, m.id))
 
     async def circle_names(self, ctx: Ctx, missions: list[Mission]) -> dict[int, str]:
@@ -162,6 +164,7 @@ class MissionsFlow(Flow):
 
     async def ask_card(self, ctx: Ctx) -> None:
         try:
+            await moderation.check_visible(ctx.uow, ctx.person.id, "mission", int(ctx.data["mission"]))
             mission = await circles.get_mission(ctx.uow, int(ctx.data["mission"]))
         except NotFound as err:
             ctx.refused(err)
@@ -190,6 +193,10 @@ class MissionsFlow(Flow):
                     options.append((WRITE, ctx.tr.plain("Write to those coming")))
                 options.append((EDIT, ctx.tr.plain("Change the mission")))
                 options.append((CANCEL, ctx.tr.plain("Cancel the mission")))
+        if mission.created_by != ctx.person.id:
+            options.append(report_option(ctx.tr, "mission", mission.id))
+        if mission.hidden:  # only its author and the noyau get here
+            text += Markup("\n") + hidden_line(ctx.tr)
         options.append((BACK, ctx.tr.plain("Back to the missions")))
         ctx.ask("card", text, options)
 
@@ -377,7 +384,10 @@ class MissionsFlow(Flow):
             ctx._("You have a place on this mission. Thank you!")
             + "\n"
             + mission_card(ctx.tr, mission, circle.name if circle else None),
-            [MissionAction.drop(mission.id).option(ctx.tr.plain("Give up my place"))],
+            [
+                MissionAction.drop(mission.id).option(ctx.tr.plain("Give up my place")),
+                report_option(ctx.tr, "mission", mission.id),
+            ],
         )
 
     @handles(MissionAction, "drop")

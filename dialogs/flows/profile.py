@@ -14,6 +14,9 @@ stateDiagram-v2
     language --> menu: fr | en (the profile is shown in the new language)
     interests --> interests: toggle a theme (saved at once)
     interests --> menu: done
+    menu --> withdraw: withdraw my consent
+    withdraw --> [*]: yes → what the consent allowed is erased (the chat identity stays)
+    withdraw --> menu: back
 ```
 """
 
@@ -22,9 +25,10 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from lte_core.domain.model import NAME_MAX, PLACE_MAX
-from lte_core.services import people
+from lte_core.services import people, privacy
 from lte_core.services._common import person_of
 
+from ..choices import OpenFlow
 from ..context import Ctx
 from ..contract import Text
 from ..themes import DONE, ask_theme_toggle, toggled
@@ -32,6 +36,7 @@ from ..tr import N_
 from .base import Flow, Picked, Unexpected, step
 
 BACK = "back"
+WITHDRAW, YES = "withdraw", "yes"
 
 CLEAR = "clear"
 LANGUAGES = {"fr": "Français", "en": "English"}  # each language by its own name, never translated
@@ -73,7 +78,12 @@ class ProfileFlow(Flow):
                 ("place", ctx.tr.plain("My place")),
                 ("language", ctx.tr.plain("My language")),
                 ("interests", ctx.tr.plain("My interests")),
+                (WITHDRAW, ctx.tr.plain("Withdraw my consent")),
                 (DONE, ctx.tr.plain("Done")),
+            ],
+            extra=[
+                OpenFlow("mydata").option(ctx.tr.plain("My data")),
+                OpenFlow("forget").option(ctx.tr.plain("Erase my data")),
             ],
         )
 
@@ -118,11 +128,36 @@ class ProfileFlow(Flow):
             self.ask_language(ctx)
         elif value == "interests":
             await self.ask_interests(ctx)
+        elif value == WITHDRAW:
+            ctx.ask(
+                "withdraw",
+                ctx._(
+                    "Withdraw your consent? What it allowed goes: your first name, place and "
+                    "interests, your supports, offers, circles and mission places, the messages "
+                    "waiting for you. Your needs stay, without your name. Only this chat's identity "
+                    "is kept, so that you can come back with /start."
+                ),
+                [(YES, ctx.tr.plain("Withdraw my consent")), (BACK, ctx.tr.plain("Back"))],
+            )
         elif value == DONE:
             ctx.finish()
             await ctx.start_flow("menu")
         else:
             raise Unexpected
+
+    @step("withdraw")
+    async def on_withdraw(self, ctx: Ctx, event: Picked) -> None:
+        if event.value != YES:  # « Back »
+            return await self.show(ctx)
+        await privacy.withdraw_consent(ctx.uow, ctx.person.id, ctx.now)
+        ctx.person = await person_of(ctx.uow, ctx.person.id)
+        ctx.finish()
+        ctx.say(
+            ctx._(
+                "Done: your consent is withdrawn and what it allowed is erased. Nothing is kept beyond "
+                "this chat's identity. If you change your mind, type /start."
+            )
+        )
 
     @step("first_name", accepts=(Text, Picked))
     async def on_first_name(self, ctx: Ctx, event: Text | Picked) -> None:

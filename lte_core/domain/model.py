@@ -127,6 +127,7 @@ class Person:
     consented_at: datetime | None = None
     roles: frozenset[Role] = frozenset()
     onboarded_at: datetime | None = None  # onboarding finished (its questions answered or skipped)
+    blocked: bool = False  # blocked by the noyau: their messages store nothing
 
     @property
     def consented(self) -> bool:
@@ -162,6 +163,7 @@ class Need:
     decline_reason: str | None = None
     supports: int = 0
     history: list[NeedMove] = field(default_factory=list)
+    hidden: bool = False  # reported past the threshold or hidden by the noyau
 
     @property
     def ref(self) -> str:
@@ -178,6 +180,7 @@ class Asset:
     created_at: datetime
     availability: str | None = None
     withdrawn: bool = False
+    hidden: bool = False  # reported past the threshold or hidden by the noyau
 
 
 @dataclass
@@ -215,6 +218,7 @@ class Mission:
     cancelled: bool = False
     place: str = ""
     ends_at: datetime | None = None
+    hidden: bool = False  # reported past the threshold or hidden by the noyau
 
     @property
     def free_places(self) -> int:

@@ -183,6 +183,8 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
     """Take a place on a mission of one of one's circles; refused when full, started or cancelled."""
     await consenting(uow, person_id)
     mission = await get_mission(uow, mission_id)
+    if mission.hidden and mission.created_by != person_id and not (await actor(uow, person_id)).is_noyau:
+        raise NotFound("mission", mission_id)  # hidden while the noyau reviews reports about it
     if await uow.circles.membership(mission.circle_id, person_id) is None:
         raise NotAllowed("take_place", mission=mission.title)
     if await uow.missions.has_taken(mission_id, person_id):

@@ -7,7 +7,6 @@ export of the whole territory never sits in memory at once."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from collections.abc import AsyncIterator, Callable
@@ -19,6 +18,7 @@ from ..clock import from_iso
 from ..domain import need_ref
 from ..store import UnitOfWork
 from ..store.exports import ExportReader
+from .privacy import pseudonym
 
 Row = dict[str, Any]
 Stream = Callable[..., AsyncIterator[Row]]
@@ -26,10 +26,6 @@ Stream = Callable[..., AsyncIterator[Row]]
 
 def _iso(value: datetime, tz: ZoneInfo) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds")
-
-
-def _pseudonym(person_id: int) -> str:
-    return "P-" + hashlib.blake2s(str(person_id).encode(), digest_size=4).hexdigest()
 
 
 def _name(first_name: str | None, person_id: int | None, anonymous: bool) -> str | None:
@@ -64,6 +60,8 @@ async def iter_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) 
     """Every need, oldest first, with its history (DESIGN §10)."""
     local = _LocalTime(tz)
     async for need, moves in _reader(uow).needs():
+        if anonymous and need["hidden_at"]:  # reported and hidden: not for an open export
+            continue
         history = []
         for move in moves:
             entry: Row = {
@@ -115,6 +113,8 @@ async def iter_circles(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False
 
 async def iter_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
     async for asset, owner_name in _reader(uow).assets():
+        if anonymous and asset.hidden:
+            continue
         row: Row = {
             "id": asset.id,
             "kind": asset.kind.value,
@@ -130,9 +130,11 @@ async def iter_assets(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False)
 
 async def iter_people(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
     local = _LocalTime(tz)
+    # Keyed with the database's own secret: a pseudonym cannot be recomputed from an id.
+    key = await uow.privacy.pseudonym_key() if anonymous else b""
     async for person, identities in _reader(uow).people():
         row: Row = {
-            "id": _pseudonym(person["id"]) if anonymous else person["id"],
+            "id": pseudonym(key, person["id"]) if anonymous else person["id"],
             "locale": person["locale"],
             "place": person["place"],
             "interests": list(json.loads(person["interests"])),

@@ -96,6 +96,8 @@ async def similar_needs(uow: UnitOfWork, text: str, *, limit: int = 3) -> list[N
 async def support_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> Need:
     await consenting(uow, person_id)
     need = await get_need(uow, need_id)
+    if need.hidden and not (await actor(uow, person_id)).is_noyau:
+        raise NotFound("need", need.ref)  # hidden while the noyau reviews reports about it
     if not need.status.is_open:
         raise Invalid("need_closed", ref=need.ref, status=need.status.value)
     if need.author_id == person_id:
@@ -264,7 +266,12 @@ async def sorting_queue(
     if not who.is_sorter:
         raise NotAllowed("sorting_queue")
     return await uow.needs.query(
-        statuses=QUEUE_STATUSES, limit=limit, offset=offset, after_id=after_id, oldest_first=True
+        statuses=QUEUE_STATUSES,
+        limit=limit,
+        offset=offset,
+        after_id=after_id,
+        oldest_first=True,
+        hidden_for=None if who.is_noyau else person_id,
     )
 
 
@@ -285,13 +292,16 @@ async def browse_needs(
     before_id: int | None = None,
     after_id: int | None = None,
     offset: int = 0,
+    viewer: int | None = None,
 ) -> tuple[list[Need], int]:
-    """Open needs, newest first, a page at a time, with the total for paging.
+    """Open needs, newest first, a page at a time, with the total for paging. Hidden needs
+    (reported, DESIGN §8) are left out, but for their author and the noyau (`viewer`).
 
     Pages by keyset, with no OFFSET to walk through: `before_id` (the last id of the page shown)
     gives the next, older page; `after_id` (the first id of the page shown) the previous, newer
     one, still newest first. `offset` still works, counted from there."""
     await check_theme(uow, theme)
+    hidden_for = await _hidden_for(uow, viewer)
     if after_id is not None:
         needs = await uow.needs.query(
             statuses=OPEN_STATUSES,
@@ -300,13 +310,27 @@ async def browse_needs(
             offset=offset,
             after_id=after_id,
             oldest_first=True,
+            hidden_for=hidden_for,
         )
         needs.reverse()
     else:
         needs = await uow.needs.query(
-            statuses=OPEN_STATUSES, theme=theme, limit=limit, offset=offset, before_id=before_id
+            statuses=OPEN_STATUSES,
+            theme=theme,
+            limit=limit,
+            offset=offset,
+            before_id=before_id,
+            hidden_for=hidden_for,
         )
-    return needs, await uow.needs.count(statuses=OPEN_STATUSES, theme=theme)
+    return needs, await uow.needs.count(statuses=OPEN_STATUSES, theme=theme, hidden_for=hidden_for)
+
+
+async def _hidden_for(uow: UnitOfWork, viewer: int | None) -> int | None:
+    """What `query(hidden_for=…)` takes for this viewer: None (all) for the noyau, else their id."""
+    if viewer is None:
+        return 0
+    who = await actor(uow, viewer)
+    return None if who.is_noyau else viewer
 
 
 __all__ = [

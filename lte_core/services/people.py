@@ -43,22 +43,28 @@ async def identify(
     admins: Collection[str] = (),
 ) -> Who:
     """The person behind a channel identity, created on first contact; `admins` hold the noyau role.
+    `display_name`, the name the channel shows, is never stored (DESIGN §8: nothing beyond the
+    channel's id before the consent, and after it the first name the person gives). A person the
+    noyau blocked is returned as found, and nothing is written.
 
     An ordinary message costs one read (identity, person and roles together) and no write: last
     seen is kept to the minute, and the noyau role of an admin is granted once."""
     found = await uow.people.whois(channel, external_id)
     if found is None:
+        # Nothing beyond the channel's id before the consent (DESIGN §8): the channel's display
+        # name is not kept, ever (the first name is asked, once the person agreed).
         person, ident = await uow.people.add(
             channel,
             external_id,
             locale=pick_locale(locale_hint, default_locale),
             now=now,
-            display_name=display_name,
         )
         if f"{channel}:{external_id}" in admins:
             await uow.people.grant(ident.person_id, Role.NOYAU, now, by="LTE_ADMINS")
         return Who(await person_of(uow, ident.person_id), ident, True)
     ident, person = found
+    if person.blocked:  # blocked by the noyau: nothing of their message is kept, not even when
+        return Who(person, ident, False)
     if ident.unreachable or ident.last_seen_at is None or now - ident.last_seen_at > SEEN_PRECISION:
         # "Last seen" to the minute is enough; not writing it on every message spares the writer.
         await uow.people.touch(ident, now)

@@ -36,6 +36,7 @@ def person(row: Row, roles: frozenset[Role] = frozenset()) -> Person:
         consented_at=maybe_iso(row["consented_at"]),
         roles=roles,
         onboarded_at=maybe_iso(row["onboarded_at"]),
+        blocked="blocked_at" in row.keys() and row["blocked_at"] is not None,
     )
 
 
@@ -69,6 +70,7 @@ def need(row: Row) -> Need:
         circle_id=row["circle_id"],
         decline_reason=row["decline_reason"],
         supports=row["supports"] if "supports" in keys else 0,
+        hidden="hidden_at" in keys and row["hidden_at"] is not None,
     )
 
 
@@ -92,6 +94,7 @@ def asset(row: Row) -> Asset:
         created_at=from_iso(row["created_at"]),
         availability=row["availability"],
         withdrawn=row["withdrawn_at"] is not None,
+        hidden="hidden_at" in row.keys() and row["hidden_at"] is not None,
     )
 
 
@@ -125,6 +128,7 @@ def mission(row: Row) -> Mission:
         cancelled=row["cancelled_at"] is not None,
         place=row["place"] if "place" in keys else "",
         ends_at=from_iso(row["ends_at"]) if "ends_at" in keys and row["ends_at"] else None,
+        hidden="hidden_at" in keys and row["hidden_at"] is not None,
     )
 
 

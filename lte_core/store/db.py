@@ -188,6 +188,9 @@ class Database:
             raw.execute("PRAGMA synchronous=NORMAL")
             raw.execute(f"PRAGMA busy_timeout={WRITER_BUSY_MS}")
             raw.execute("PRAGMA wal_autocheckpoint=0")
+            # What is deleted is overwritten, not left in free space (DESIGN §8: erased means
+            # erased from the file); the WAL side is `store.privacy.scrub_file`.
+            raw.execute("PRAGMA secure_delete=ON")
             version = await self.version()
             if version > LATEST:
                 raise SchemaTooNew(

@@ -118,10 +118,12 @@ class NeedRepo:
         before_id: int | None = None,
         after_id: int | None = None,
         oldest_first: bool = False,
+        hidden_for: int | None = None,
     ) -> list[Need]:
         """Needs by id, newest first (or oldest first); `before_id` / `after_id` page by keyset:
-        the next page starts after the last id of the previous one, with no rows skipped over."""
-        where, args = self._filters(statuses, theme, author_id, carrier_id)
+        the next page starts after the last id of the previous one, with no rows skipped over.
+        `hidden_for`: leave out the hidden needs, but this person's own (0: all of them)."""
+        where, args = self._filters(statuses, theme, author_id, carrier_id, hidden_for)
         if before_id is not None:
             where += (" AND" if where else " WHERE") + " n.id < ?"
             args.append(before_id)
@@ -140,8 +142,9 @@ class NeedRepo:
         theme: str | None = None,
         author_id: int | None = None,
         carrier_id: int | None = None,
+        hidden_for: int | None = None,
     ) -> int:
-        where, args = self._filters(statuses, theme, author_id, carrier_id)
+        where, args = self._filters(statuses, theme, author_id, carrier_id, hidden_for)
         async with self.conn.execute(f"SELECT count(*) FROM needs n{where}", args) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
@@ -152,6 +155,7 @@ class NeedRepo:
         theme: str | None,
         author_id: int | None,
         carrier_id: int | None = None,
+        hidden_for: int | None = None,
     ) -> tuple[str, list[object]]:
         clauses: list[str] = []
         args: list[object] = []
@@ -167,6 +171,9 @@ class NeedRepo:
         if carrier_id is not None:
             clauses.append("n.carrier_id = ?")
             args.append(carrier_id)
+        if hidden_for is not None:
+            clauses.append("(n.hidden_at IS NULL OR n.author_id = ?)")
+            args.append(hidden_for)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     async def similar(self, text: str, *, limit: int = 3, exclude_closed: bool = True) -> list[Need]:
@@ -184,6 +191,7 @@ class NeedRepo:
         # is decided in SQL, as `alike` does: shared² ≥ threshold² · |wanted| · |its stems|.
         depth = max(SIMILAR_DEPTH, 4 * limit)
         keep = "n.status NOT IN ('realised','withdrawn','merged','declined') AND " if exclude_closed else ""
+        keep += "n.hidden_at IS NULL AND "  # a hidden need is nobody's duplicate while it is reviewed
         terms = sorted(wanted)
         shared = " + ".join(["(instr(' ' || n.stems || ' ', ?) > 0)"] * len(terms))
         count = "(length(n.stems) - length(replace(n.stems, ' ', '')) + 1)"

@@ -325,7 +325,14 @@ class OutboxRepo:
             + " GROUP BY status"
         )
         async with self.conn.execute(sql, (channel,) if channel else ()) as cur:
-            return {r[0]: r[1] for r in await cur.fetchall()}
+            found = {r[0]: r[1] for r in await cur.fetchall()}
+        # Rows pruned by the retention (or erased with their person) still count.
+        pruned = "SELECT status, sum(count) FROM outbox_pruned" + (" WHERE channel = ?" if channel else "")
+        async with self.conn.execute(pruned + " GROUP BY status", (channel,) if channel else ()) as cur:
+            for status, count in await cur.fetchall():
+                if count:
+                    found[status] = found.get(status, 0) + int(count)
+        return found
 
     async def for_recipient(
         self, channel: str, external_id: str, status: str | None = None

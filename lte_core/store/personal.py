@@ -9,7 +9,7 @@ not erase.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 # table -> the columns holding a person's id (``persons.id``).
 PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -24,6 +24,7 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "missions": ("created_by",),
     "mission_takers": ("person_id",),
     "outbox": ("person_id",),
+    "reports": ("reporter_id",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.
@@ -37,3 +38,57 @@ IDENTITY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 PERSONS_IN_VALUES: Final[dict[str, str]] = {
     "outbox_fanout": "recipients: a JSON array of person ids",
 }
+
+# How ``/oublier`` treats each column above, in one place (a test fails on a column without one):
+# "delete" the rows, or "null": the row stays with the column set NULL (a need stays, without
+# its author; a report still counts, without its reporter). ``persons.id`` and
+# ``identities.person_id`` go last, with the person.
+Erasure = Literal["delete", "null"]
+ERASURE: Final[dict[str, dict[str, Erasure]]] = {
+    "persons": {"id": "delete"},
+    "identities": {"person_id": "delete"},
+    "person_roles": {"person_id": "delete"},
+    "needs": {"author_id": "null", "carrier_id": "null"},
+    "need_moves": {"actor_id": "null"},
+    "supports": {"person_id": "delete"},
+    "assets": {"owner_id": "delete"},
+    "memberships": {"person_id": "delete"},
+    "missions": {"created_by": "null"},
+    "mission_takers": {"person_id": "delete"},
+    "outbox": {"person_id": "delete"},
+    "reports": {"reporter_id": "null"},
+    "dialog_state": {"identity_id": "delete"},
+    "matrix_direct_rooms": {"identity_id": "delete"},
+    "matrix_declined_invites": {"identity_id": "delete"},
+}
+
+# Tables whose rows name a channel account by its external id (not by a foreign key): what the
+# erasure also deletes for each identity of the person. table -> (channel column or None for a
+# single-channel table's channel, external id column).
+EXTERNAL_ID_COLUMNS: Final[dict[str, tuple[str, str]]] = {
+    "outbox": ("channel", "external_id"),
+    "matrix_direct_rooms": ("'matrix'", "user_id"),
+    "matrix_declined_invites": ("'matrix'", "user_id"),
+}
+
+# kv keys that hold something of one identity, as patterns (``{channel}``, ``{external_id}``,
+# ``{person_id}``): deleted with the person. The Matrix keys are those moved out by 0003.
+PERSONS_IN_KV: Final[tuple[str, ...]] = (
+    "matrix.dm.{external_id}",
+    "matrix.declined.{external_id}",
+)
+
+# Columns whose name looks personal but that hold no person (checked by the same test).
+NOT_A_PERSON: Final[frozenset[tuple[str, str]]] = frozenset(
+    {
+        ("person_roles", "granted_by"),  # "LTE_ADMINS", "cli" or a noyau member's id as text
+        ("matrix_account", "user_id"),  # the bot's own account
+        ("matrix_direct_rooms", "user_id"),  # an external id: EXTERNAL_ID_COLUMNS
+        ("matrix_declined_invites", "user_id"),
+    }
+)
+
+
+def personal_tables() -> list[str]:
+    """Every table that holds a person id or an identity id, in the order they are listed."""
+    return list(dict.fromkeys([*PERSON_COLUMNS, *IDENTITY_COLUMNS]))

@@ -186,7 +186,10 @@ async def conversation(data: st.DataObject, who: str, locale: str, steps: int) -
                 assert not any(APOLOGY in t or "Désolé, un problème" in t for t in texts), (event, texts)
                 async with UnitOfWork(db) as uow:
                     person = await uow.people.identity("terminal", who)
-                    assert person is not None
+                    if person is None:  # erased (/oublier): the next message starts afresh
+                        assert any("erased" in t or "effacé" in t for t in texts), texts
+                        options = []
+                        continue
                     speaker = (await uow.people.get(person.person_id)).locale  # type: ignore[union-attr]
                 for text in texts:
                     wrong = [s for s in WRONG_FOR[speaker] if s in text]

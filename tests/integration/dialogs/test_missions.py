@@ -11,7 +11,7 @@ from dialogs.contract import Reply
 from dialogs.engine import Engine
 from lte_core.clock import FixedClock
 from lte_core.domain import Circle, CircleKind, Mission
-from lte_core.services import circles
+from lte_core.services import circles, moderation
 from lte_core.store import Database, OutboxMessage, UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id, reopen
 from tests.support.robust import bad_inputs, question, said, said_n, the_circle
@@ -360,20 +360,24 @@ async def test_a_member_takes_a_place_and_gives_it_up_from_the_card(
     assert "g.cmd.new_mission" not in alice.values  # not a coordinator
     await alice.pick(f"m{made.id}")
     assert await dialog_state(alice) == ("missions", "card")
-    assert alice.values == [f"g.take.{made.id}", "back"]  # no "who is coming" for a member
+    assert alice.values == [
+        f"g.take.{made.id}",
+        f"g.rpm.{made.id}",
+        "back",
+    ]  # no "who is coming" for a member
 
     await alice.pick(f"g.take.{made.id}")
     assert said(alice, "You have a place on this mission. Thank you!") in alice.text
     assert await takers(db, made.id) == [await person_id(alice)]
     # The card again, up to date: give up instead of take, one place left.
     assert await dialog_state(alice) == ("missions", "card")
-    assert alice.values == [f"g.drop.{made.id}", "back"]
+    assert alice.values == [f"g.drop.{made.id}", f"g.rpm.{made.id}", "back"]
     assert said(alice, "You have a place on this mission.") in question(alice).text
 
     await alice.pick(f"g.drop.{made.id}")
     assert said(alice, "You gave up your place on “{title}”.", title="Stand du samedi") in alice.text
     assert await takers(db, made.id) == []
-    assert alice.values == [f"g.take.{made.id}", "back"]
+    assert alice.values == [f"g.take.{made.id}", f"g.rpm.{made.id}", "back"]
     await alice.pick("back")
     assert await dialog_state(alice) == ("missions", "list")
 
@@ -492,3 +496,23 @@ async def test_many_missions_come_a_page_at_a_time(
     assert len([v for v in alice.values if v.startswith("m")]) == 6 and "next" in alice.values
     await alice.pick("next")
     assert len([v for v in alice.values if v.startswith("m")]) == 2 and "prev" in alice.values
+
+
+async def test_a_mission_card_can_be_reported_and_a_hidden_one_leaves_the_members_list(
+    db: Database, clock: FixedClock, coord: Person, alice: Person, bob: Person, market: Circle
+) -> None:
+    made = await mission(db, clock, coord, market, title="Vente de montres")
+    await alice.command("missions")
+    await alice.pick(f"m{made.id}")
+    assert "Signaler" in [o.label for o in alice.options]
+    await coord.command("missions")
+    await coord.pick(f"m{made.id}")
+    assert "Signaler" not in [o.label for o in coord.options]  # one's own mission
+    async with UnitOfWork(db) as uow:
+        await moderation.hide(uow, None, "mission", made.id, clock.now())
+    await bob.command("missions")
+    assert "Vente de montres" not in bob.text
+    await bob.choose(f"g.take.{made.id}")
+    assert await takers(db, made.id) == []
+    await coord.command("missions")
+    assert "Vente de montres" in coord.text  # its author still sees it

@@ -19,7 +19,7 @@ from lte_core.store import UnitOfWork
 from tests.support.chat import Person, dialog_state, onboard, person_id
 from tests.support.robust import first, question
 
-MENU = ["first_name", "place", "language", "interests", "done"]
+MENU = ["first_name", "place", "language", "interests", "withdraw", "done", "g.cmd.mydata", "g.cmd.forget"]
 CONFIRMED = "Done: I will now write to you in this language."
 
 
