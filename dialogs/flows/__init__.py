@@ -9,6 +9,7 @@ from __future__ import annotations
 from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
+from .dashboard import DashboardFlow
 from .express import ExpressFlow
 from .language import LanguageFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
@@ -40,6 +41,7 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         NewMissionFlow(),
         SortingFlow(),
         QrFlow(),
+        DashboardFlow(),
         HelpFlow(),
         CancelFlow(),
         TypedTextFlow(),

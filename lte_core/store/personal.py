@@ -24,6 +24,9 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "missions": ("created_by",),
     "mission_takers": ("person_id",),
     "outbox": ("person_id",),
+    "web_links": ("person_id",),
+    "web_sessions": ("person_id",),
+    "socle_ticks": ("done_by",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.

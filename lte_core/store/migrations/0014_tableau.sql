@@ -1,0 +1,61 @@
+-- 0014: the tableau de pilotage (DESIGN §11): one-time links and sessions of the web page, the
+-- socle commun checklist of the brochure and its ticks, and indexes for the weekly figures.
+-- Links and sessions keep a hash of their token (SHA-256, hex), never the token: a copy of the
+-- file opens nothing.
+
+-- A link the bot sent to a noyau member or a referent (/tableau): single use, 15 minutes.
+CREATE TABLE web_links (
+    token_hash  TEXT PRIMARY KEY,
+    person_id   INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT
+);
+CREATE INDEX web_links_person ON web_links(person_id);
+
+-- A browser let in by a link: the cookie holds the token. It ends when idle too long, when it is
+-- too old, at logout, and when its person holds neither noyau nor referent any more.
+CREATE TABLE web_sessions (
+    token_hash    TEXT PRIMARY KEY,
+    person_id     INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    last_seen_at  TEXT NOT NULL
+);
+CREATE INDEX web_sessions_person ON web_sessions(person_id);
+
+-- A revoked role closes its sessions and its unused links at once (the web page checks the role
+-- at every request too).
+CREATE TRIGGER web_role_revoked AFTER DELETE ON person_roles
+WHEN NOT EXISTS (SELECT 1 FROM person_roles WHERE person_id = OLD.person_id AND role IN ('noyau', 'referent'))
+BEGIN
+    DELETE FROM web_sessions WHERE person_id = OLD.person_id;
+    DELETE FROM web_links WHERE person_id = OLD.person_id;
+END;
+
+-- The socle commun (« Avant toute bifurcation, la démarche repose sur un socle partagé »): its
+-- items, in the brochure's order; their labels are in the catalogs, by code.
+CREATE TABLE socle_items (
+    code      TEXT PRIMARY KEY,
+    position  INTEGER NOT NULL
+);
+INSERT INTO socle_items (code, position) VALUES
+    ('cadrage', 1),
+    ('noyau', 2),
+    ('lecture', 3),
+    ('mobilisation', 4),
+    ('methode', 5),
+    ('bascule', 6);
+
+-- An item ticked off by the noyau: when, by whom; unticking deletes the row.
+CREATE TABLE socle_ticks (
+    code     TEXT PRIMARY KEY REFERENCES socle_items(code) ON DELETE CASCADE,
+    done_at  TEXT NOT NULL,
+    done_by  INTEGER REFERENCES persons(id) ON DELETE SET NULL
+);
+CREATE INDEX socle_ticks_done_by ON socle_ticks(done_by);
+
+-- The weekly figures (new people, supports per week) read a range of dates, not the table.
+CREATE INDEX persons_created ON persons(created_at);
+CREATE INDEX supports_created ON supports(created_at);
+CREATE INDEX needs_created ON needs(created_at);
