@@ -147,7 +147,13 @@ class Cells:
         return "–" if value is None else self.tr.fmt.number(value)
 
     def when(self, iso: str | None) -> str:
-        return "" if not iso else self.tr.fmt.datetime(datetime.fromisoformat(iso), "short")
+        return "" if not iso else self.moment(datetime.fromisoformat(iso))
+
+    def moment(self, value: datetime) -> str:
+        """« 25 nov. 2026 à 10 h » / "25 Nov 2026, 10:00": short, in the territory's zone."""
+        day = self.tr.fmt.day(value, "d MMM y")
+        sep = " à " if self.tr.locale == "fr" else ", "
+        return day + sep + self.tr.fmt.time(value)
 
     def day(self, iso: str | None, fmt: str = "medium") -> str:
         if not iso:
