@@ -51,6 +51,10 @@ HEADERS = {
 mimetypes.add_type("font/woff2", ".woff2")
 mimetypes.add_type("image/svg+xml", ".svg")
 
+# Keys of what the guard found, on the request (typed keys where aiohttp has them, 3.12+).
+_RequestKey: Any = getattr(web, "RequestKey", None)
+VIEWER: Any = _RequestKey("viewer", tableau.Viewer) if _RequestKey else "viewer"
+SESSION: Any = _RequestKey("session", str) if _RequestKey else "session"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -116,8 +120,8 @@ class Tableau:
                     who = await tableau.session_viewer(uow, token, self.clock.now())
             if who is None:
                 return self.refused(request, "session", status=401, forget_cookie=bool(token))
-            request["viewer"] = who
-            request["session"] = token
+            request[VIEWER] = who
+            request[SESSION] = token
         try:
             return await handler(request)
         except web.HTTPNotFound:
@@ -160,7 +164,7 @@ class Tableau:
         locale: str | None = None,
     ) -> web.Response:
         """The page that says why, and to ask the bot for a new link (`/tableau`)."""
-        who: tableau.Viewer | None = request.get("viewer")
+        who: tableau.Viewer | None = request.get(VIEWER)
         tr = self.tr_for(request, locale or (who.locale if who else None))
         response = self.render("refused.html", tr, status=status, reason=reason, viewer=who)
         if forget_cookie:
@@ -190,7 +194,7 @@ class Tableau:
             session = await tableau.open_session(uow, token, self.clock.now())
         if session is None:
             return self.refused(request, "link", status=401)
-        response = web.HTTPSeeOther("/tableau")
+        response = web.Response(status=303, headers={"Location": "/tableau"})
         response.set_cookie(
             COOKIE,
             session,
@@ -205,11 +209,11 @@ class Tableau:
 
     async def _logout(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        if not tableau.csrf_ok(request["session"], str(form.get("csrf", ""))):
+        if not tableau.csrf_ok(request[SESSION], str(form.get("csrf", ""))):
             return self.refused(request, "csrf", status=403)
         async with UnitOfWork(self.db) as uow:
-            await tableau.close_session(uow, request["session"])
-        response = web.HTTPSeeOther("/bye")
+            await tableau.close_session(uow, request[SESSION])
+        response = web.Response(status=303, headers={"Location": "/bye"})
         response.del_cookie(COOKIE, path="/")
         return response
 
@@ -219,7 +223,7 @@ class Tableau:
     # Pages ---------------------------------------------------------------------------------
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
-        who: tableau.Viewer = request["viewer"]
+        who: tableau.Viewer = request[VIEWER]
         slug = request.match_info.get("page", "needs")
         page = sections.page(slug)
         if page is None:
@@ -243,7 +247,7 @@ class Tableau:
             current=page.slug,
             sections=data,
             cells=Cells(tr, themes),
-            csrf=tableau.csrf_token(request["session"]),
+            csrf=tableau.csrf_token(request[SESSION]),
             statuses=list(NeedStatus),
             socle_labels=SOCLE,
             query_string=request.query_string,
@@ -291,9 +295,9 @@ class Tableau:
     async def _socle(self, request: web.Request) -> web.StreamResponse:
         """The noyau ticks (or unticks) an item of the socle commun."""
         form = await request.post()
-        if not tableau.csrf_ok(request["session"], str(form.get("csrf", ""))):
+        if not tableau.csrf_ok(request[SESSION], str(form.get("csrf", ""))):
             return self.refused(request, "csrf", status=403)
-        who: tableau.Viewer = request["viewer"]
+        who: tableau.Viewer = request[VIEWER]
         try:
             async with UnitOfWork(self.db) as uow:
                 await tableau.tick(
