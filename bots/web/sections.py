@@ -22,6 +22,9 @@ class Section:
     title: str  # msgid
     query: SectionQuery
     requires: tuple[str, ...] = ()  # tables it reads beyond the first migrations'
+    # Seconds its figures may be served again once the database changed (0: computed each
+    # time); while nothing changed they are served again as they are, exact.
+    cache_seconds: float = 0
 
     @property
     def template(self) -> str:
@@ -42,22 +45,26 @@ async def _needs_page(uow: UnitOfWork, q: tableau.Query) -> tableau.Section:
     return await tableau.needs_table(uow, q)
 
 
+CACHE = 30.0  # the heaviest sections (a pass over the history, weeks of activity)
+
 PAGES: tuple[Page, ...] = (
     Page(
         "needs",
         N_("Needs"),
         (
             Section("figures", N_("At a glance"), tableau.figures),
-            Section("funnel", N_("The chain of needs"), tableau.funnel),
-            Section("themes", N_("By theme and by commune"), tableau.themes),
-            Section("highlights", N_("Most supported, waiting longest"), tableau.highlights),
+            Section("funnel", N_("The chain of needs"), tableau.funnel, cache_seconds=CACHE),
+            Section("themes", N_("By theme and by commune"), tableau.themes, cache_seconds=CACHE),
+            Section(
+                "highlights", N_("Most supported, waiting longest"), tableau.highlights, cache_seconds=CACHE
+            ),
             Section("needs", N_("Every need"), _needs_page),
         ),
     ),
     Page(
         "participation",
         N_("Participation"),
-        (Section("participation", N_("Who takes part"), tableau.participation),),
+        (Section("participation", N_("Who takes part"), tableau.participation, cache_seconds=CACHE),),
     ),
     Page(
         "circles",

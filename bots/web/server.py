@@ -12,7 +12,9 @@ import io
 import json
 import logging
 import mimetypes
+import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,8 @@ class Tableau:
         self.web = settings.web or WebSettings(0)
         self.clock = clock
         self.env = environment()
+        self.cache = True  # the bench turns it off to measure what a page costs to compute
+        self._cached: dict[str, tuple[int, float, datetime, tableau.Section]] = {}
 
     # Plumbing ------------------------------------------------------------------------------
 
@@ -105,6 +109,8 @@ class Tableau:
             response.headers.setdefault(name, value)
         if request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "public, max-age=3600"
+            if request.path.endswith(".woff2"):  # aiohttp's own table may not know it
+                response.headers["Content-Type"] = "font/woff2"
         else:
             response.headers["Cache-Control"] = "no-store"
 
@@ -171,6 +177,21 @@ class Tableau:
             response.del_cookie(COOKIE, path="/")
         return response
 
+    async def figures(
+        self, uow: UnitOfWork, section: sections.Section, query: tableau.Query, version: int
+    ) -> tuple[tableau.Section, datetime]:
+        """A section's figures and when they were computed: again while the database has not
+        changed, and for `cache_seconds` after it did (the heaviest sections only)."""
+        if not (self.cache and section.cache_seconds):
+            return await section.query(uow, query), query.now
+        hit = self._cached.get(section.key)
+        now = time.monotonic()
+        if hit is not None and (hit[0] == version or now - hit[1] < section.cache_seconds):
+            return hit[3], hit[2]
+        data = await section.query(uow, query)
+        self._cached[section.key] = (version, now, query.now, data)
+        return data, query.now
+
     # Links and sessions --------------------------------------------------------------------
 
     async def _home(self, request: web.Request) -> web.StreamResponse:
@@ -235,7 +256,12 @@ class Tableau:
             shown = page.shown(present)
             if not shown:
                 return self.refused(request, "not_found", status=404)
-            data = [(s, await s.query(uow, query)) for s in shown]
+            version = await tableau.data_version(uow)
+            data, as_of = [], now
+            for section in shown:
+                figures, at = await self.figures(uow, section, query, version)
+                data.append((section, figures))
+                as_of = min(as_of, at)
             themes = await uow.themes.all(active_only=False)
         tr = Tr(who.locale, self.settings.tz)
         return self.render(
@@ -251,7 +277,7 @@ class Tableau:
             statuses=list(NeedStatus),
             socle_labels=SOCLE,
             query_string=request.query_string,
-            now=now,
+            now=as_of,
         )
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
@@ -268,7 +294,7 @@ class Tableau:
             if key == "needs":
                 data = await tableau.needs_table(uow, query, everything=True)
             else:
-                data = await section.query(uow, query)
+                data, _ = await self.figures(uow, section, query, await tableau.data_version(uow))
         table = data.get(table_key)
         if not isinstance(table, tableau.Table):
             return self.refused(request, "not_found", status=404)

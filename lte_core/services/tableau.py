@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import from_iso
+from ..clock import from_iso, to_iso
 from ..domain import Invalid, NeedStatus, NotAllowed, Role, need_ref
 from ..domain.model import CLOSED_STATUSES
 from ..store import UnitOfWork
@@ -216,8 +216,7 @@ async def funnel(uow: UnitOfWork, q: Query) -> Section:
     closed ones."""
     reader = TableauReader(uow.conn)
     by_status, _ = await uow.needs.stats()
-    furthest = await reader.furthest()
-    stays = await reader.stays(q.now)
+    furthest, stays = await reader.chain(q.now)
     rows = []
     for position, status in enumerate(CHAIN):
         left, waiting = stays.get(status.value, (None, None))
@@ -336,37 +335,32 @@ async def needs_table(uow: UnitOfWork, q: Query, *, everything: bool = False) ->
     }
 
 
-def _shift(tz: ZoneInfo, now: datetime) -> str:
-    offset = now.astimezone(tz).utcoffset() or timedelta(0)
-    return f"{int(offset.total_seconds() // 60):+d} minutes"
+def _weeks(now: datetime, tz: ZoneInfo, count: int = WEEKS) -> list[tuple[datetime, str, str]]:
+    """The last `count` weeks, Monday 00:00 local to the next (DST included): (Monday, start and
+    end as stored UTC text)."""
+    local = now.astimezone(tz)
+    monday = (local - timedelta(days=local.weekday())).date()
+    out = []
+    for i in range(count - 1, -1, -1):
+        day = monday - timedelta(weeks=i)
+        start = datetime.combine(day, datetime.min.time(), tz)
+        end = datetime.combine(day + timedelta(weeks=1), datetime.min.time(), tz)
+        out.append((start, to_iso(start), to_iso(end)))
+    return out
 
 
 async def participation(uow: UnitOfWork, q: Query) -> Section:
     """People by channel; new people, active people, supports and needs per week (the last 12)."""
     reader = TableauReader(uow.conn)
-    local = q.now.astimezone(q.tz)
-    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    first = monday - timedelta(weeks=WEEKS - 1)
-    found = await reader.weekly(first, _shift(q.tz, q.now))
-    weeks = []
-    for i in range(WEEKS):
-        day = (first + timedelta(weeks=i)).date().isoformat()
-        counts = found.get(day, {})
-        weeks.append(
-            {
-                "week": day,
-                "new_people": counts.get("new_people", 0),
-                "active_people": counts.get("active_people", 0),
-                "supports": counts.get("supports", 0),
-                "needs": counts.get("needs", 0),
-            }
-        )
+    weeks = _weeks(q.now, q.tz)
+    counts = await reader.weekly([(start, end) for _, start, end in weeks])
+    rows = [{"week": monday.date().isoformat(), **c} for (monday, _, _), c in zip(weeks, counts, strict=True)]
     people, consented = await uow.people.count()
     return {
         "by_channel": Table(
             "by_channel", ("channel", "people", "identities", "unreachable"), await reader.by_channel()
         ),
-        "weekly": Table("weekly", ("week", "new_people", "active_people", "supports", "needs"), weeks),
+        "weekly": Table("weekly", ("week", "new_people", "active_people", "supports", "needs"), rows),
         "people": people,
         "consented": consented,
     }
@@ -474,6 +468,11 @@ async def health(uow: UnitOfWork, q: Query) -> Section:
         "errors": Table("errors", ("id", "channel", "kind", "status", "attempts", "at", "error"), errors),
         "fanouts": await reader.fanouts_waiting(),
     }
+
+
+async def data_version(uow: UnitOfWork) -> int:
+    """A number that changes whenever the database did (what a cache of figures is keyed on)."""
+    return await TableauReader(uow.conn).data_version()
 
 
 async def present_tables(uow: UnitOfWork) -> set[str]:

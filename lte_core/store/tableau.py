@@ -6,6 +6,7 @@ service takes them from those commands' own queries (`services.export`)."""
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,9 +19,6 @@ from .conn import Connection, Row
 # The chain of a need (DESIGN §4), in order: the funnel's steps.
 CHAIN: tuple[NeedStatus, ...] = (*(s for s in NeedStatus if s not in CLOSED_STATUSES), NeedStatus.REALISED)
 _CLOSED_SQL = "(" + ",".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES)) + ")"
-_POSITION = (
-    "CASE {col} " + " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(CHAIN)) + " ELSE -1 END"
-)
 
 
 @dataclass(frozen=True)
@@ -122,6 +120,10 @@ class TableauReader:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    async def data_version(self) -> int:
+        """Changes whenever another connection committed (SQLite's `PRAGMA data_version`)."""
+        return int((await self.conn.execute_fetchall("PRAGMA data_version"))[0][0])
+
     async def tables(self) -> set[str]:
         rows = await self.conn.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {r[0] for r in rows}
@@ -132,50 +134,54 @@ class TableauReader:
 
     # Needs ---------------------------------------------------------------------------------
 
-    async def furthest(self) -> dict[int, int]:
-        """How many needs got at least this far along the chain (position → count): a need
-        that skipped a step (sorted straight from expressed) passed it all the same."""
-        pos_move = _POSITION.format(col="m.to_status")
-        pos_need = _POSITION.format(col="n.status")
-        rows = await self.conn.execute_fetchall(
-            f"SELECT top, count(*) FROM (SELECT n.id, max({pos_need}, "
-            f"coalesce((SELECT max({pos_move}) FROM need_moves m WHERE m.need_id = n.id), -1), 0) AS top "
-            "FROM needs n) GROUP BY top"
-        )
-        return {int(r[0]): int(r[1]) for r in rows}
-
-    async def stays(self, now: datetime) -> dict[str, tuple[float | None, float | None]]:
-        """Per status: the median days spent there by the needs that left it, and the median
-        days the needs still there have waited so far."""
-        rows = await self.conn.execute_fetchall(
-            "WITH moves AS ("
-            " SELECT need_id, to_status, julianday(at) AS t,"
-            " lead(julianday(at)) OVER (PARTITION BY need_id ORDER BY id) AS next_t FROM need_moves),"
-            " stays AS ("
-            " SELECT m.to_status AS status, m.next_t - m.t AS days, 0 AS current FROM moves m"
-            " WHERE m.next_t IS NOT NULL"
-            " UNION ALL SELECT n.status, julianday(:now) - m.t, 1 FROM moves m JOIN needs n ON n.id = m.need_id"
-            f" WHERE m.next_t IS NULL AND m.to_status = n.status AND n.status NOT IN {_CLOSED_SQL}),"
-            " ranked AS (SELECT status, current, days,"
-            " row_number() OVER (PARTITION BY status, current ORDER BY days) AS rn,"
-            " count(*) OVER (PARTITION BY status, current) AS n FROM stays)"
-            " SELECT status, current, avg(days) FROM ranked"
-            " WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY status, current",
-            {"now": to_iso(now)},
-        )
-        out: dict[str, tuple[float | None, float | None]] = {}
-        for status, current, days in rows:
-            left, waiting = out.get(status, (None, None))
-            out[status] = (left, float(days)) if current else (float(days), waiting)
-        return out
+    async def chain(
+        self, now: datetime
+    ) -> tuple[dict[int, int], dict[str, tuple[float | None, float | None]]]:
+        """One pass over the history, need by need: how many needs got at least this far along
+        the chain (position → count; a need that skipped a step passed it all the same), and per
+        status the median days spent there by the needs that left it, and waited so far by the
+        needs still there."""
+        position = {s.value: i for i, s in enumerate(CHAIN)}
+        closed = {s.value for s in CLOSED_STATUSES}
+        left: dict[str, list[float]] = {}
+        today = (await self.conn.execute_fetchall("SELECT julianday(?)", (to_iso(now),)))[0][0]
+        # In id order, the table's own (no sort): each need's moves come in their order, mixed
+        # with the others'; what is left of each need is its last move and how far it got.
+        last: dict[int, tuple[str, float, int]] = {}
+        for need_id, to_status, t in await self.conn.execute_fetchall(
+            "SELECT need_id, to_status, julianday(at) FROM need_moves ORDER BY id"
+        ):
+            before = last.get(need_id)
+            if before is not None:
+                left.setdefault(before[0], []).append(t - before[1])
+                top = max(before[2], position.get(to_status, 0))
+            else:
+                top = position.get(to_status, 0)
+            last[need_id] = (to_status, t, top)
+        furthest: dict[int, int] = {}
+        waiting: dict[str, list[float]] = {}
+        for need_id, status in await self.conn.execute_fetchall("SELECT id, status FROM needs"):
+            seen = last.get(need_id)
+            top = max(position.get(status, 0), seen[2] if seen else 0)
+            furthest[top] = furthest.get(top, 0) + 1
+            if seen is not None and seen[0] == status and status not in closed:
+                waiting.setdefault(status, []).append(today - seen[1])
+        stays = {
+            key: (
+                statistics.median(left[key]) if left.get(key) else None,
+                statistics.median(waiting[key]) if waiting.get(key) else None,
+            )
+            for key in set(left) | set(waiting)
+        }
+        return furthest, stays
 
     async def by_place(self, limit: int = 15) -> list[dict[str, Any]]:
         """Needs by commune (the place typed, case and spaces aside), the most first."""
         return _dicts(
             await self.conn.execute_fetchall(
                 "SELECT min(trim(place)) AS place, count(*) AS needs,"
-                f" sum(status NOT IN {_CLOSED_SQL}) AS open FROM needs"
-                " WHERE place IS NOT NULL AND trim(place) <> '' GROUP BY lower(trim(place))"
+                f" sum(status NOT IN {_CLOSED_SQL}) AS open FROM needs INDEXED BY needs_place"
+                " WHERE place IS NOT NULL AND lower(trim(place)) <> '' GROUP BY lower(trim(place))"
                 " ORDER BY needs DESC, place LIMIT ?",
                 (limit,),
             )
@@ -271,22 +277,12 @@ class TableauReader:
             )
         )
 
-    async def weekly(self, since: datetime, shift: str) -> dict[str, dict[str, int]]:
-        """Per week (its Monday, local: `shift` is the zone's offset as an SQLite modifier such as
-        '+60 minutes'): new people, people active (who expressed, supported, moved a need, joined
-        a circle, took a mission place or offered something), supports and needs."""
-        week = f"date({{col}}, '{shift}', 'weekday 0', '-6 days')"
-        start = to_iso(since)
-
-        def per_week(table: str, col: str, extra: str = "") -> str:
-            return (
-                f"SELECT {week.format(col=col)} AS week, count(*) FROM {table} "
-                f"WHERE {col} >= :start{extra} GROUP BY week"
-            )
-
+    async def weekly(self, weeks: list[tuple[str, str]]) -> list[dict[str, int]]:
+        """Per week, [start, end) in stored UTC text: new people, people active (who expressed,
+        supported, moved a need, joined a circle, took a mission place or offered something),
+        supports and needs. Each figure is a range of an index (no date computed per row)."""
         activity = " UNION ".join(
-            f"SELECT {week.format(col=col)} AS week, {who} AS pid FROM {table} WHERE {col} >= :start"
-            f" AND {who} IS NOT NULL"
+            f"SELECT {who} FROM {table} WHERE {col} >= :start AND {col} < :end AND {who} IS NOT NULL"
             for table, who, col in (
                 ("needs", "author_id", "created_at"),
                 ("supports", "person_id", "created_at"),
@@ -296,16 +292,16 @@ class TableauReader:
                 ("assets", "owner_id", "created_at"),
             )
         )
-        queries = {
-            "new_people": per_week("persons", "created_at"),
-            "supports": per_week("supports", "created_at"),
-            "needs": per_week("needs", "created_at"),
-            "active_people": f"SELECT week, count(DISTINCT pid) FROM ({activity}) GROUP BY week",
-        }
-        out: dict[str, dict[str, int]] = {}
-        for name, sql in queries.items():
-            for week_day, count in await self.conn.execute_fetchall(sql, {"start": start}):
-                out.setdefault(week_day, {})[name] = int(count)
+        sql = (
+            "SELECT (SELECT count(*) FROM persons WHERE created_at >= :start AND created_at < :end),"
+            f" (SELECT count(*) FROM ({activity})),"
+            " (SELECT count(*) FROM supports WHERE created_at >= :start AND created_at < :end),"
+            " (SELECT count(*) FROM needs WHERE created_at >= :start AND created_at < :end)"
+        )
+        out = []
+        for start, end in weeks:
+            row = (await self.conn.execute_fetchall(sql, {"start": start, "end": end}))[0]
+            out.append({"new_people": row[0], "active_people": row[1], "supports": row[2], "needs": row[3]})
         return out
 
     # Circles and missions ------------------------------------------------------------------

@@ -42,7 +42,8 @@ async def seed(db: Database, clock: FixedClock) -> Territory:
         referent = await _person(uow, "telegram", "4242", "Rémi", now, locale="en")
         await uow.people.grant(referent, Role.REFERENT, now, by="test")
         residents = [
-            await _person(uow, "telegram" if i % 2 else "matrix", f"r{i}", f"Habitant{i}", now) for i in range(6)
+            await _person(uow, "telegram" if i % 2 else "matrix", f"r{i}", f"Habitant{i}", now)
+            for i in range(6)
         ]
     ids: list[int] = []
     texts = [
@@ -75,12 +76,24 @@ async def seed(db: Database, clock: FixedClock) -> Territory:
     async with UnitOfWork(db) as uow:
         await needs.withdraw_need(uow, residents[4 % len(residents)], ids[4], clock.now())
         circle = await circles.create_circle(
-            uow, noyau, CircleKind.MISSION, "Cercle « connaître le territoire »", "Aller voir", now=clock.now()
+            uow,
+            noyau,
+            CircleKind.MISSION,
+            "Cercle « connaître le territoire »",
+            "Aller voir",
+            now=clock.now(),
         )
         for pid in residents[:4]:
             await circles.join_circle(uow, pid, circle.id, clock.now())
         mission, _ = await circles.create_mission(
-            uow, noyau, circle.id, "Arpentage du bourg", "", clock.now() + timedelta(days=30), 5, now=clock.now()
+            uow,
+            noyau,
+            circle.id,
+            "Arpentage du bourg",
+            "",
+            clock.now() + timedelta(days=30),
+            5,
+            now=clock.now(),
         )
         for pid in residents[:2]:
             await circles.take_place(uow, pid, mission.id, clock.now())

@@ -55,7 +55,14 @@ CREATE TABLE socle_ticks (
 );
 CREATE INDEX socle_ticks_done_by ON socle_ticks(done_by);
 
--- The weekly figures (new people, supports per week) read a range of dates, not the table.
+-- The weekly figures (new people, active people, supports, needs per week) read one range of
+-- dates per week from an index that holds who did it too, never the whole table.
 CREATE INDEX persons_created ON persons(created_at);
-CREATE INDEX supports_created ON supports(created_at);
-CREATE INDEX needs_created ON needs(created_at);
+CREATE INDEX supports_created ON supports(created_at);  -- holds (need_id, person_id): the key
+CREATE INDEX needs_created ON needs(created_at, author_id);
+CREATE INDEX need_moves_at ON need_moves(at, actor_id);
+CREATE INDEX memberships_joined_at ON memberships(joined_at, person_id);
+CREATE INDEX mission_takers_taken ON mission_takers(taken_at, person_id);
+CREATE INDEX assets_created ON assets(created_at, owner_id);
+-- Needs by commune: the place as typed, case and spaces aside, grouped from the index alone.
+CREATE INDEX needs_place ON needs(lower(trim(place)), status, place) WHERE place IS NOT NULL;
