@@ -6,7 +6,6 @@ service takes them from those commands' own queries (`services.export`)."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,43 +136,44 @@ class TableauReader:
     async def chain(
         self, now: datetime
     ) -> tuple[dict[int, int], dict[str, tuple[float | None, float | None]]]:
-        """One pass over the history, need by need: how many needs got at least this far along
-        the chain (position → count; a need that skipped a step passed it all the same), and per
+        """How many needs got at least this far along the chain (position → count), and per
         status the median days spent there by the needs that left it, and waited so far by the
-        needs still there."""
-        position = {s.value: i for i, s in enumerate(CHAIN)}
-        closed = {s.value for s in CLOSED_STATUSES}
-        left: dict[str, list[float]] = {}
-        today = (await self.conn.execute_fetchall("SELECT julianday(?)", (to_iso(now),)))[0][0]
-        # In id order, the table's own (no sort): each need's moves come in their order, mixed
-        # with the others'; what is left of each need is its last move and how far it got.
-        last: dict[int, tuple[str, float, int]] = {}
-        for need_id, to_status, t in await self.conn.execute_fetchall(
-            "SELECT need_id, to_status, julianday(at) FROM need_moves ORDER BY id"
-        ):
-            before = last.get(need_id)
-            if before is not None:
-                left.setdefault(before[0], []).append(t - before[1])
-                top = max(before[2], position.get(to_status, 0))
-            else:
-                top = position.get(to_status, 0)
-            last[need_id] = (to_status, t, top)
-        furthest: dict[int, int] = {}
-        waiting: dict[str, list[float]] = {}
-        for need_id, status in await self.conn.execute_fetchall("SELECT id, status FROM needs"):
-            seen = last.get(need_id)
-            top = max(position.get(status, 0), seen[2] if seen else 0)
-            furthest[top] = furthest.get(top, 0) + 1
-            if seen is not None and seen[0] == status and status not in closed:
-                waiting.setdefault(status, []).append(today - seen[1])
-        stays = {
-            key: (
-                statistics.median(left[key]) if left.get(key) else None,
-                statistics.median(waiting[key]) if waiting.get(key) else None,
+        needs still there: read from what migration 0014's trigger keeps as needs move
+        (`needs.furthest`, `needs.status_since`, `need_stays`), each median from an index."""
+        furthest = {
+            int(top): int(n)
+            for top, n in await self.conn.execute_fetchall(
+                "SELECT furthest, count(*) FROM needs INDEXED BY needs_furthest GROUP BY furthest"
             )
-            for key in set(left) | set(waiting)
         }
+        left = {
+            status: await self._median(
+                "SELECT days FROM need_stays INDEXED BY need_stays_status WHERE status = :s ORDER BY days",
+                "SELECT count(*) FROM need_stays WHERE status = :s",
+                {"s": status},
+            )
+            for (status,) in await self.conn.execute_fetchall("SELECT DISTINCT status FROM need_stays")
+        }
+        stays: dict[str, tuple[float | None, float | None]] = {}
+        for status in {s.value for s in NeedStatus} - {s.value for s in CLOSED_STATUSES}:
+            waiting = await self._median(
+                "SELECT julianday(:now) - julianday(status_since) FROM needs INDEXED BY needs_status_since"
+                " WHERE status = :s AND status_since IS NOT NULL ORDER BY status_since DESC",
+                "SELECT count(*) FROM needs WHERE status = :s AND status_since IS NOT NULL",
+                {"s": status, "now": to_iso(now)},
+            )
+            stays[status] = (left.get(status), waiting)
+        for status, days in left.items():
+            stays.setdefault(status, (days, None))
         return furthest, stays
+
+    async def _median(self, ordered: str, count: str, args: dict[str, object]) -> float | None:
+        """The median of an ordered query, reading only its middle rows (an index gives the order)."""
+        n = int((await self.conn.execute_fetchall(count, args))[0][0])
+        if not n:
+            return None
+        rows = await self.conn.execute_fetchall(f"{ordered} LIMIT {2 - n % 2} OFFSET {(n - 1) // 2}", args)
+        return float(sum(r[0] for r in rows) / len(rows))
 
     async def by_place(self, limit: int = 15) -> list[dict[str, Any]]:
         """Needs by commune (the place typed, case and spaces aside), the most first."""

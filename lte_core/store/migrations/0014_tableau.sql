@@ -66,3 +66,47 @@ CREATE INDEX mission_takers_taken ON mission_takers(taken_at, person_id);
 CREATE INDEX assets_created ON assets(created_at, owner_id);
 -- Needs by commune: the place as typed, case and spaces aside, grouped from the index alone.
 CREATE INDEX needs_place ON needs(lower(trim(place)), status, place) WHERE place IS NOT NULL;
+
+-- The funnel of the chain, kept as the needs move (a pass over their whole history at every
+-- view of the page would cost a second at 50 000 needs): how far each need got along the chain
+-- (0 expressed … 8 realised; a need that skipped a step passed it all the same), since when it
+-- is in its status, and how long each stay in a status lasted (its median is read from the index).
+ALTER TABLE needs ADD COLUMN furthest INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE needs ADD COLUMN status_since TEXT;
+CREATE TABLE need_stays (
+    id       INTEGER PRIMARY KEY,
+    need_id  INTEGER NOT NULL REFERENCES needs(id) ON DELETE CASCADE,
+    status   TEXT NOT NULL,
+    days     REAL NOT NULL
+);
+CREATE INDEX need_stays_need ON need_stays(need_id);
+CREATE INDEX need_stays_status ON need_stays(status, days);
+CREATE INDEX needs_furthest ON needs(furthest);
+CREATE INDEX needs_status_since ON needs(status, status_since);
+
+CREATE TRIGGER need_moves_tableau AFTER INSERT ON need_moves
+BEGIN
+    INSERT INTO need_stays (need_id, status, days)
+    SELECT NEW.need_id, m.to_status, julianday(NEW.at) - julianday(m.at) FROM need_moves m
+    WHERE m.need_id = NEW.need_id AND m.id < NEW.id ORDER BY m.id DESC LIMIT 1;
+    UPDATE needs SET furthest = max(furthest, CASE NEW.to_status WHEN 'expressed' THEN 0 WHEN 'in_study' THEN 1 WHEN 'sorted' THEN 2 WHEN 'presented' THEN 3 WHEN 'in_circle' THEN 4 WHEN 'proposed' THEN 5 WHEN 'assigned' THEN 6 WHEN 'in_project' THEN 7 WHEN 'realised' THEN 8 ELSE 0 END), status_since = NEW.at
+    WHERE id = NEW.need_id;
+END;
+
+-- What the history says already.
+INSERT INTO need_stays (need_id, status, days)
+SELECT need_id, to_status, next_t - t FROM (
+    SELECT need_id, to_status, julianday(at) AS t,
+           lead(julianday(at)) OVER (PARTITION BY need_id ORDER BY id) AS next_t
+    FROM need_moves)
+WHERE next_t IS NOT NULL;
+UPDATE needs SET
+    furthest = max(CASE status WHEN 'expressed' THEN 0 WHEN 'in_study' THEN 1 WHEN 'sorted' THEN 2 WHEN 'presented' THEN 3 WHEN 'in_circle' THEN 4 WHEN 'proposed' THEN 5 WHEN 'assigned' THEN 6 WHEN 'in_project' THEN 7 WHEN 'realised' THEN 8 ELSE 0 END, coalesce(
+        (SELECT max(CASE m.to_status WHEN 'expressed' THEN 0 WHEN 'in_study' THEN 1 WHEN 'sorted' THEN 2 WHEN 'presented' THEN 3 WHEN 'in_circle' THEN 4 WHEN 'proposed' THEN 5 WHEN 'assigned' THEN 6 WHEN 'in_project' THEN 7 WHEN 'realised' THEN 8 ELSE 0 END) FROM need_moves m WHERE m.need_id = needs.id), 0)),
+    status_since = coalesce((SELECT m.at FROM need_moves m WHERE m.need_id = needs.id ORDER BY m.id DESC LIMIT 1),
+                            created_at);
+-- The ALTER makes this connection's full-text index reload its configuration: now, not in the
+-- first conversation's step.
+SELECT count(*) FROM needs_fts WHERE rowid = 0;
+-- People by channel, from the index alone.
+CREATE INDEX identities_channel ON identities(channel, person_id, unreachable_at);
