@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from dialogs.tr import CIRCLE_KIND_LABELS, N_, Tr
+from dialogs.tr import N_, Tr
 from lte_core.domain import CircleKind, NeedStatus, Theme
 
 COLUMNS: dict[str, str] = {
@@ -61,6 +61,22 @@ COLUMNS: dict[str, str] = {
     "attempts": N_("attempts"),
     "at": N_("when"),
     "error": N_("error"),
+    "capacity": N_("capacity"),
+    "registered": N_("registered"),
+    "waiting": N_("waiting list"),
+    "attended": N_("attended"),
+    "programme": N_("programme"),
+    "question": N_("question"),
+    "method": N_("method"),
+    "poll_state": N_("state"),
+    "eligible": N_("eligible"),
+    "voters": N_("voters"),
+    "quorum_met": N_("quorum met"),
+    "winner": N_("winner"),
+    "poll": N_("poll"),
+    "label": N_("option"),
+    "votes": N_("votes"),
+    "median": N_("median grade"),
 }
 
 FIGURES: dict[str, str] = {
@@ -92,6 +108,29 @@ MISSION_STATES: dict[str, str] = {
     "cancelled": N_("cancelled"),
 }
 
+EVENT_KINDS: dict[str, str] = {
+    "meeting": N_("meeting"),
+    "screening": N_("screening"),
+    "discussion": N_("discussion group"),
+    "workshop": N_("workshop"),
+    "training": N_("training"),
+    "conference": N_("conference"),
+    "simulation": N_("simulation"),
+    "other": N_("other"),
+}
+
+POLL_STATES: dict[str, str] = {
+    "scheduled": N_("scheduled"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+}
+
+POLL_METHODS: dict[str, str] = {
+    "single": N_("single choice"),
+    "approval": N_("approval"),
+    "judgment": N_("majority judgment"),
+}
+
 CIRCLE_KINDS: dict[str, str] = {
     CircleKind.MISSION.value: N_("mission circle"),
     CircleKind.WORK.value: N_("work circle"),
@@ -99,9 +138,15 @@ CIRCLE_KINDS: dict[str, str] = {
     CircleKind.THEMATIC.value: N_("thematic circle"),
     CircleKind.PROJECT.value: N_("project circle"),
 }
-assert set(CIRCLE_KINDS) == {k.value for k in CIRCLE_KIND_LABELS}
+KINDS = CIRCLE_KINDS | EVENT_KINDS
 
 NUMERIC = {
+    "capacity",
+    "registered",
+    "attended",
+    "eligible",
+    "voters",
+    "votes",
     "reached",
     "now",
     "needs",
@@ -177,7 +222,13 @@ class Cells:
         if key == "state":
             return escape(self.tr.plain(MISSION_STATES.get(str(value), str(value))))
         if key == "kind":
-            return escape(self.tr.plain(CIRCLE_KINDS.get(str(value), str(value))))
+            return escape(self.tr.plain(KINDS.get(str(value), str(value))))
+        if key == "poll_state":
+            return escape(self.tr.plain(POLL_STATES.get(str(value), str(value))))
+        if key == "method":
+            return escape(self.tr.plain(POLL_METHODS.get(str(value), str(value))))
+        if key == "quorum_met":
+            return escape(self.tr.plain("yes") if value else self.tr.plain("not yet"))
         if key == "coordinators" and isinstance(value, list):
             return escape(self.number(len(value)))
         if key == "done":
@@ -201,7 +252,7 @@ class Cells:
         if key == "theme":
             return self.theme(value)
         if key == "kind":
-            return self.tr.plain(CIRCLE_KINDS.get(str(value), str(value)))
+            return self.tr.plain(KINDS.get(str(value), str(value)))
         if key == "week":
             return self.day(value)
         return "" if value is None else str(value)

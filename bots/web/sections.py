@@ -72,6 +72,10 @@ PAGES: tuple[Page, ...] = (
         (Section("circles", N_("Circles and missions"), tableau.circles),),
     ),
     Page(
+        "events", N_("Events"), (Section("events", N_("Events and attendance"), tableau.events, ("events",)),)
+    ),
+    Page("polls", N_("Polls"), (Section("polls", N_("Polls and their results"), tableau.polls, ("polls",)),)),
+    Page(
         "year",
         N_("Preparation year"),
         (Section("year", N_("Milestones and the socle commun"), tableau.year, ("socle_items",)),),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -467,6 +468,78 @@ async def health(uow: UnitOfWork, q: Query) -> Section:
         "unreachable": Table("unreachable", ("channel", "identities", "unreachable"), channels),
         "errors": Table("errors", ("id", "channel", "kind", "status", "attempts", "at", "error"), errors),
         "fanouts": await reader.fanouts_waiting(),
+    }
+
+
+EVENT_COLUMNS = (
+    "id",
+    "title",
+    "kind",
+    "starts_at",
+    "place",
+    "capacity",
+    "registered",
+    "waiting",
+    "attended",
+    "programme",
+)
+
+
+async def events(uow: UnitOfWork, q: Query) -> Section:
+    """Events and attendance: the rows of `lte-bot export events` (issue 11's stream), newest
+    first; nothing while that capability is not there."""
+    stream = export.STREAMS.get("events")
+    rows = [r async for r in stream(uow, q.tz, anonymous=True)] if stream is not None else []
+    table = [{c: r.get(c) for c in EVENT_COLUMNS} for r in rows]
+    table.sort(key=lambda r: str(r["starts_at"] or ""), reverse=True)
+    return {
+        "events": Table("events", EVENT_COLUMNS, table),
+        "registered": sum(int(r["registered"] or 0) for r in table),
+        "attended": sum(int(r["attended"] or 0) for r in table),
+    }
+
+
+async def polls(uow: UnitOfWork, q: Query) -> Section:
+    """Polls and their results: the objects of `lte-bot results` (issue 12's service), newest
+    first; nothing while that capability is not there."""
+    try:
+        module: Any = importlib.import_module("lte_core.services.polls")
+    except ImportError:
+        module = None
+    found = getattr(module, "all_results", None)
+    results: list[dict[str, Any]] = list(await found(uow, q.tz)) if found is not None else []
+    results.sort(key=lambda r: int(r.get("id") or 0), reverse=True)
+    rows = [
+        {
+            "id": r.get("id"),
+            "question": r.get("question"),
+            "method": r.get("method"),
+            "poll_state": r.get("status"),
+            "eligible": r.get("eligible"),
+            "voters": r.get("voters"),
+            "quorum_met": r.get("quorum_met"),
+            "winner": r.get("winner"),
+        }
+        for r in results
+    ]
+    options = [
+        {
+            "poll": r.get("id"),
+            "label": o.get("label"),
+            "votes": o.get("votes"),
+            "median": o.get("median"),
+        }
+        for r in results
+        for o in r.get("options") or []
+    ]
+    return {
+        "polls": Table(
+            "polls",
+            ("id", "question", "method", "poll_state", "eligible", "voters", "quorum_met", "winner"),
+            rows,
+        ),
+        "options": Table("options", ("poll", "label", "votes", "median"), options),
+        "results": results,
     }
 
 

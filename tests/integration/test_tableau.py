@@ -309,3 +309,31 @@ def test_run_and_web_serve_the_tableau_when_the_port_is_set(tmp_path: Path, comm
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
+
+
+async def test_the_events_and_polls_pages_show_once_their_tables_exist(
+    world: tuple[Database, FixedClock, Territory],
+) -> None:
+    db, clock, t = world
+    channel = WebChannel(db, Settings(db_path=db.path, web=WebSettings(0)), clock)
+    await channel.start()
+    base = f"http://127.0.0.1:{channel.port}"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await http.post(f"{base}/login", data={"token": await link_for(db, t.noyau, clock)})
+            async with http.get(f"{base}/tableau") as r:
+                html = await r.text()
+            assert "/tableau/events" not in html and "/tableau/polls" not in html
+            async with http.get(f"{base}/tableau/events") as r:
+                assert r.status == 404
+            async with UnitOfWork(db) as uow:  # as issues 11 and 12 bring them
+                await uow.conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY)")
+                await uow.conn.execute("CREATE TABLE polls (id INTEGER PRIMARY KEY)")
+            async with http.get(f"{base}/tableau") as r:
+                html = await r.text()
+            assert "/tableau/events" in html and "/tableau/polls" in html
+            for page in ("events", "polls"):
+                async with http.get(f"{base}/tableau/{page}") as r:
+                    assert r.status == 200 and "Rien pour l’instant." in await r.text()
+    finally:
+        await channel.stop()
