@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -118,6 +119,8 @@ class Tableau:
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Let in a valid session; everything but the public paths is refused without one."""
         public = request.path == "/favicon.ico" or request.path.startswith(PUBLIC_PREFIXES)
+        if request.method == "POST" and not self._same_origin(request):
+            return self.refused(request, "csrf", status=403)
         if not public:
             token = request.cookies.get(COOKIE, "")
             who = None
@@ -136,6 +139,15 @@ class Tableau:
             return self.refused(request, "not_found", status=404)
         except web.HTTPMethodNotAllowed:
             return self.refused(request, "not_found", status=405)
+
+    def _same_origin(self, request: web.Request) -> bool:
+        """A form posted from another site is refused (the browser says where it comes from);
+        the public address counts as this site (behind a proxy that speaks TLS)."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not a browser's cross-site form: the CSRF token and SameSite decide
+        ours = {request.host, urlsplit(self.web.base_url).netloc}
+        return urlsplit(origin).netloc in ours
 
     def tr_for(self, request: web.Request, locale: str | None = None) -> Tr:
         if locale is None:

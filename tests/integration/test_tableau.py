@@ -238,6 +238,11 @@ async def test_headers_cookie_and_downloads(world: tuple[Database, FixedClock, T
                 assert r.status == 200 and r.headers["Content-Type"] == "font/woff2"
             async with http.post(f"{base}/logout", data={"csrf": "forged"}, headers=headers) as r:
                 assert r.status == 403
+            forged = {**headers, "Origin": "https://elsewhere.example"}
+            async with http.post(
+                f"{base}/logout", data={"csrf": tableau.csrf_token(session)}, headers=forged
+            ) as r:
+                assert r.status == 403  # a form of another site, right token or not
             async with http.post(
                 f"{base}/logout",
                 data={"csrf": tableau.csrf_token(session)},
