@@ -15,6 +15,7 @@ COLUMNS: dict[str, str] = {
     "figure": N_("figure"),
     "value": N_("value"),
     "status": N_("status"),
+    "outbox_status": N_("status"),
     "reached": N_("reached this step"),
     "now": N_("there now"),
     "median_days": N_("median days there (those who left)"),
@@ -223,6 +224,8 @@ class Cells:
             return escape(self.tr.plain(MISSION_STATES.get(str(value), str(value))))
         if key == "kind":
             return escape(self.tr.plain(KINDS.get(str(value), str(value))))
+        if key == "outbox_status":
+            return escape(self.tr.plain(COLUMNS.get(str(value), str(value))))
         if key == "poll_state":
             return escape(self.tr.plain(POLL_STATES.get(str(value), str(value))))
         if key == "method":

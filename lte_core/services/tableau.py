@@ -452,7 +452,7 @@ async def health(uow: UnitOfWork, q: Query) -> Section:
             "id": r["id"],
             "channel": r["channel"],
             "kind": r["kind"],
-            "status": r["status"],
+            "outbox_status": r["status"],
             "attempts": r["attempts"],
             "at": _local(r["at"], q.tz),
             "error": str(r["last_error"])[:300],
@@ -466,7 +466,9 @@ async def health(uow: UnitOfWork, q: Query) -> Section:
     return {
         "outbox": Table("outbox", ("channel", *OUTBOX_STATUSES), outbox),
         "unreachable": Table("unreachable", ("channel", "identities", "unreachable"), channels),
-        "errors": Table("errors", ("id", "channel", "kind", "status", "attempts", "at", "error"), errors),
+        "errors": Table(
+            "errors", ("id", "channel", "kind", "outbox_status", "attempts", "at", "error"), errors
+        ),
         "fanouts": await reader.fanouts_waiting(),
     }
 
