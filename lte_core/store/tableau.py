@@ -194,12 +194,14 @@ class TableauReader:
         return {r[0]: int(r[1]) for r in rows}
 
     async def most_supported(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The open needs most supported: found by the count migration 0014 keeps, shown with
+        their supports counted again (as `lte-bot export` counts them)."""
         return _dicts(
             await self.conn.execute_fetchall(
-                "SELECT n.id, n.text, n.theme, n.status, n.place, s.supports FROM"
-                " (SELECT need_id, count(*) AS supports FROM supports GROUP BY need_id) s"
-                f" JOIN needs n ON n.id = s.need_id WHERE n.status NOT IN {_CLOSED_SQL}"
-                " ORDER BY s.supports DESC, n.id LIMIT ?",
+                "SELECT n.id, n.text, n.theme, n.status, n.place,"
+                " (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports"
+                f" FROM needs n INDEXED BY needs_supported WHERE n.status NOT IN {_CLOSED_SQL}"
+                " AND n.supports_count > 0 ORDER BY n.supports_count DESC, n.id LIMIT ?",
                 (limit,),
             )
         )

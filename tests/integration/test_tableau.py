@@ -342,3 +342,38 @@ async def test_the_events_and_polls_pages_show_once_their_tables_exist(
                     assert r.status == 200 and "Rien pour l’instant." in await r.text()
     finally:
         await channel.stop()
+
+
+async def test_the_counts_the_funnel_and_the_top_needs_read_stay_exact(
+    world: tuple[Database, FixedClock, Territory],
+) -> None:
+    """What migration 0014's triggers keep (supports per need, how far a need got, since when it
+    is in its status) equals what the history and the supports say, after supports come and go,
+    a merge and an erased person."""
+    from lte_core.domain import NeedStatus
+    from lte_core.services import needs
+
+    db, clock, t = world
+    async with UnitOfWork(db) as uow:
+        await needs.unsupport_need(uow, t.residents[1], 1)
+        await needs.move_need(uow, t.noyau, 2, NeedStatus.MERGED, now=clock.now(), merge_into=1)
+        await uow.conn.execute("DELETE FROM persons WHERE id = ?", (t.residents[3],))
+    async with UnitOfWork(db, read_only=True) as uow:
+        drift = await uow.conn.execute_fetchall(
+            "SELECT id FROM needs WHERE supports_count <> (SELECT count(*) FROM supports s WHERE s.need_id = needs.id)"
+            " OR status_since IS NOT (SELECT at FROM need_moves m WHERE m.need_id = needs.id ORDER BY id DESC LIMIT 1)"
+        )
+        stays = await uow.conn.execute_fetchall("SELECT count(*) FROM need_stays")
+        moves = await uow.conn.execute_fetchall("SELECT count(*) - count(DISTINCT need_id) FROM need_moves")
+        top = await tableau.highlights(uow, tableau.Query(clock.now(), Settings().tz))
+        funnel = await tableau.funnel(uow, tableau.Query(clock.now(), Settings().tz))
+    assert drift == [] and stays[0][0] == moves[0][0]
+    counts = [r["supports"] for r in top["most_supported"].rows]
+    assert counts == sorted(counts, reverse=True) and top["most_supported"].rows[0]["ref"] == "B-1"
+    reached = {r["status"]: r["reached"] for r in funnel["funnel"].rows}
+    assert (reached["expressed"], reached["in_study"], reached["sorted"], reached["presented"]) == (
+        6,
+        3,
+        2,
+        1,
+    )
