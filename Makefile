@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: chat run test install dev catalogs extract update-catalogs lint typecheck bench synapse clean
+.PHONY: chat run web test install dev catalogs extract update-catalogs lint typecheck bench synapse chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,20 @@ chat: install
 run: install
 	$(BIN)/lte-bot run
 
+web: install
+	$(BIN)/lte-bot web
+
 synapse:
 	bash scripts/setup-synapse.sh
 
-test: install synapse
+# The tableau's browser tests drive Debian's Chromium (Playwright for Python, never its own
+# browser download): installed here when it is missing.
+chromium:
+	@test -x /usr/bin/chromium || { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| { echo "make chromium: could not install Debian's chromium (apt-get, as root)" >&2; exit 1; }; }
+	@/usr/bin/chromium --version
+
+test: install synapse chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -56,6 +66,7 @@ bench: install
 	$(BIN)/python bench/telegram_throughput.py
 	$(BIN)/python bench/matrix_roundtrip.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .venv-synapse build *.egg-info

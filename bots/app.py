@@ -29,7 +29,8 @@ class Channel(Protocol):
 
 
 def configured_channels(runtime: Runtime) -> list[Channel]:
-    """One adapter per channel the settings configure (imported only when configured)."""
+    """One adapter per channel the settings configure (imported only when configured), and the
+    tableau de pilotage when LTE_WEB_PORT is set."""
     channels: list[Channel] = []
     if runtime.settings.telegram is not None:
         from bots.telegram import TelegramChannel
@@ -39,6 +40,10 @@ def configured_channels(runtime: Runtime) -> list[Channel]:
         from bots.matrix import MatrixChannel
 
         channels.append(MatrixChannel(runtime))
+    if runtime.settings.web is not None:  # LTE_WEB_PORT: the tableau de pilotage, same process
+        from bots.web import WebChannel
+
+        channels.append(WebChannel(runtime.db, runtime.settings, runtime.clock))
     return channels
 
 

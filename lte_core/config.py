@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPPORTED_LOCALES = ("fr", "en")
@@ -59,6 +60,28 @@ class MatrixSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The tableau de pilotage (DESIGN §11): where it listens, and the address people reach it at."""
+
+    port: int
+    host: str = "127.0.0.1"
+    public_url: str = ""  # LTE_PUBLIC_URL without its trailing "/"; "" → http://host:port
+
+    @property
+    def base_url(self) -> str:
+        """The address the links the bot sends start with."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        """Whether the session cookie is marked Secure (the public address is https)."""
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     db_path: str = "./lte.sqlite3"
     timezone: str = "Europe/Paris"
@@ -72,6 +95,7 @@ class Settings:
     reports_to_hide: int = 3
     dialog_retention_days: int = 30
     outbox_retention_days: int = 90
+    web: WebSettings | None = None  # LTE_WEB_PORT unset: no web page
 
     @property
     def tz(self) -> ZoneInfo:
@@ -94,6 +118,9 @@ NAMES = (
     "LTE_REPORTS_TO_HIDE",
     "LTE_DIALOG_RETENTION_DAYS",
     "LTE_OUTBOX_RETENTION_DAYS",
+    "LTE_WEB_PORT",
+    "LTE_WEB_HOST",
+    "LTE_PUBLIC_URL",
 )
 
 
@@ -200,6 +227,7 @@ def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = 
         reports_to_hide=reports,
         dialog_retention_days=dialogs,
         outbox_retention_days=outbox,
+        web=_web(get),
     )
 
 
@@ -211,3 +239,23 @@ def _whole(text: str | None, name: str, default: int, *, low: int, what: str) ->
     if not value.isdigit() or len(value) > 6 or int(value) < low:
         raise ConfigError(f"{name}: must be a whole number of {what}, {low} or more (got {value[:20]!r})")
     return int(value)
+
+
+def _web(get: Callable[[str], str | None]) -> WebSettings | None:
+    """LTE_WEB_PORT, LTE_WEB_HOST, LTE_PUBLIC_URL; None when no port is set (no web page)."""
+    port_text, host, public = get("LTE_WEB_PORT"), get("LTE_WEB_HOST"), get("LTE_PUBLIC_URL")
+    if public is not None:
+        parts = urlsplit(public)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError(
+                "LTE_PUBLIC_URL: must be an http:// or https:// address without ? or # "
+                "(e.g. https://tableau.example.org)"
+            )
+    if port_text is None:
+        return None
+    if not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise ConfigError("LTE_WEB_PORT: must be a port number between 1 and 65535")
+    host = host or "127.0.0.1"
+    if any(c.isspace() or c in "/?#@" for c in host):
+        raise ConfigError("LTE_WEB_HOST: must be a host name or an address (e.g. 127.0.0.1)")
+    return WebSettings(int(port_text), host, (public or "").rstrip("/"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import admin, chat, export, migrate, privacy, qr, run, stats
+from . import admin, chat, export, migrate, privacy, qr, run, stats, web
 
 __all__ = ["main"]
 _ = privacy  # its commands hang on `admin`
@@ -20,5 +20,14 @@ def main(ctx: click.Context, config: str | None) -> None:
     ctx.ensure_object(dict)["config"] = config
 
 
-for _command in (run.run, chat.chat, export.export_cmd, stats.stats, qr.qr, migrate.migrate, admin.admin):
+for _command in (
+    run.run,
+    chat.chat,
+    export.export_cmd,
+    stats.stats,
+    qr.qr,
+    migrate.migrate,
+    admin.admin,
+    web.web,
+):
     main.add_command(_command)

@@ -21,10 +21,11 @@ from ._common import secrets_of, settings_of, with_runtime
 @click.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Serve every configured channel (Telegram, Matrix) in one process."""
+    """Serve every configured channel (Telegram, Matrix) in one process, and the tableau de
+    pilotage when LTE_WEB_PORT is set."""
     settings = settings_of(ctx)
     logs.setup(secrets_of(settings))
-    if settings.telegram is None and settings.matrix is None:
+    if settings.telegram is None and settings.matrix is None and settings.web is None:
         click.echo(
             "No channel is configured.\n"
             "  Telegram: set LTE_TELEGRAM_TOKEN (and LTE_TELEGRAM_BASE_URL for a local Bot API server).\n"

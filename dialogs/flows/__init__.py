@@ -9,6 +9,7 @@ from __future__ import annotations
 from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
+from .dashboard import DashboardFlow
 from .express import ExpressFlow
 from .forget import ForgetFlow
 from .language import LanguageFlow
@@ -48,6 +49,7 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         SortingFlow(),
         QrFlow(),
         ModerationFlow(),
+        DashboardFlow(),
         HelpFlow(),
         CancelFlow(),
         TypedTextFlow(),

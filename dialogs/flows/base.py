@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from lte_core.domain import Actor
+from lte_core.domain import Actor, Role
 
 from ..choices import GlobalChoice
 from ..context import Ctx
@@ -68,6 +68,7 @@ class Audience(enum.Enum):
     COORDINATORS = "coordinators"  # coordinators of a circle, and the noyau
     SORTERS = "sorters"  # the sorting circle's coordinators, and the noyau
     NOYAU = "noyau"
+    VIEWERS = "viewers"  # the noyau and the referents (the tableau de pilotage)
 
     def admits(self, who: Actor | None) -> bool:
         if self is Audience.EVERYONE:
@@ -78,6 +79,8 @@ class Audience(enum.Enum):
             return bool(who.coordinations) or who.is_noyau
         if self is Audience.SORTERS:
             return who.is_sorter
+        if self is Audience.VIEWERS:
+            return who.is_noyau or Role.REFERENT in who.roles
         return who.is_noyau
 
 

@@ -25,6 +25,9 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "mission_takers": ("person_id",),
     "outbox": ("person_id",),
     "reports": ("reporter_id",),
+    "web_links": ("person_id",),
+    "web_sessions": ("person_id",),
+    "socle_ticks": ("done_by",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.
@@ -57,6 +60,9 @@ ERASURE: Final[dict[str, dict[str, Erasure]]] = {
     "mission_takers": {"person_id": "delete"},
     "outbox": {"person_id": "delete"},
     "reports": {"reporter_id": "null"},
+    "web_links": {"person_id": "delete"},
+    "web_sessions": {"person_id": "delete"},
+    "socle_ticks": {"done_by": "null"},
     "dialog_state": {"identity_id": "delete"},
     "matrix_direct_rooms": {"identity_id": "delete"},
     "matrix_declined_invites": {"identity_id": "delete"},

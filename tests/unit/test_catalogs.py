@@ -45,7 +45,9 @@ def extracted() -> set[str | tuple[str, str]]:
     found: set[str | tuple[str, str]] = set()
     for package in ("lte_core", "dialogs", "bots"):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / package,
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            keywords=KEYWORDS,
         ):
             found.add(message if isinstance(message, str) else (message[0], message[1]))
     return found
