@@ -14,6 +14,9 @@ WHAT = {
     "mission": N_("mission"),
     "person": N_("person"),
     "role": N_("role"),
+    "event": N_("event"),
+    "programme": N_("programme"),
+    "milestone": N_("point de passage"),
 }
 
 MESSAGES: dict[str, str] = {
@@ -52,6 +55,15 @@ MESSAGES: dict[str, str] = {
     "task_only_for_mission_circles": N_("Only mission circles have a task."),
     "role_implicit": N_("Everyone is a resident: that role is not granted."),
     "bad_theme_code": N_("A theme code is short, in lower case letters, digits and _."),
+    "event_closed": N_("“{title}” has started or was cancelled: registrations are closed."),
+    "event_started": N_("“{title}” has already started."),
+    "event_for_circle": N_("This event is for the members of “{circle}”: join the circle to register."),
+    "not_registered": N_("You were not on the list of “{title}”."),
+    "checkin_not_open": N_("The check-in of “{title}” opens two hours before it starts."),
+    "checkin_closed": N_("The check-in of “{title}” is closed."),
+    "checkin_not_registered": N_("“{title}” is full and you are not registered: please see the organisers."),
+    "bad_capacity": N_("The number of places must be between 1 and {max}."),
+    "ends_before_start": N_("The end must come after the start."),
 }
 
 

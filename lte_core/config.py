@@ -9,9 +9,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .domain.events import QuietHours, parse_clock, parse_offsets, parse_quiet
 
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -58,6 +61,9 @@ class MatrixSettings:
     access_token: Secret | None = None
 
 
+QUIET_DEFAULT = QuietHours(time(21, 0), time(8, 0))
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: str = "./lte.sqlite3"
@@ -66,6 +72,10 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     telegram: TelegramSettings | None = None
     matrix: MatrixSettings | None = None
+    # Events (issue 11): offsets before a start, the digest's local time, the quiet hours.
+    reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    digest_time: time = time(8, 0)
+    quiet_hours: QuietHours | None = QUIET_DEFAULT
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,6 +95,9 @@ NAMES = (
     "LTE_MATRIX_USER_ID",
     "LTE_MATRIX_PASSWORD",
     "LTE_MATRIX_ACCESS_TOKEN",
+    "LTE_REMINDERS",
+    "LTE_DIGEST_TIME",
+    "LTE_QUIET_HOURS",
 )
 
 
@@ -178,4 +191,31 @@ def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = 
         matrix = MatrixSettings(
             hs.rstrip("/"), user, Secret(password) if password else None, Secret(access) if access else None
         )
-    return Settings(db_path, timezone, locale, admins, telegram, matrix)
+    return Settings(db_path, timezone, locale, admins, telegram, matrix, **_event_settings(source))
+
+
+def _event_settings(source: Mapping[str, str]) -> dict[str, Any]:
+    """LTE_REMINDERS, LTE_DIGEST_TIME, LTE_QUIET_HOURS (DESIGN §10); set but empty means none."""
+    out: dict[str, Any] = {}
+    if "LTE_REMINDERS" in source:
+        try:
+            out["reminders"] = parse_offsets(source["LTE_REMINDERS"])
+        except ValueError:
+            raise ConfigError(
+                "LTE_REMINDERS: expected durations before the start like 24h,1h (units s, m, h, d; "
+                "at most a year; empty: no reminder)"
+            ) from None
+    digest = source.get("LTE_DIGEST_TIME", "").strip()
+    if digest:
+        try:
+            out["digest_time"] = parse_clock(digest)
+        except ValueError:
+            raise ConfigError("LTE_DIGEST_TIME: expected a local time like 08:00") from None
+    if "LTE_QUIET_HOURS" in source:
+        try:
+            out["quiet_hours"] = parse_quiet(source["LTE_QUIET_HOURS"])
+        except ValueError:
+            raise ConfigError(
+                "LTE_QUIET_HOURS: expected local times like 21:00-08:00 (empty: no quiet hours)"
+            ) from None
+    return out

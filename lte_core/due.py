@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from lte_core.config import Settings
     from lte_core.store.db import Database
 
 
@@ -45,7 +46,27 @@ def poke() -> None:
         listener()
 
 
+_settings: list[Settings] = []
+
+
+def configure(settings: Settings) -> None:
+    """The settings the timed work runs with (the process's, set once at start)."""
+    _settings[:] = [settings]
+
+
+def current_settings() -> Settings:
+    """The configured settings, else the defaults (and the environment)."""
+    if not _settings:
+        from lte_core.config import load
+
+        _settings.append(load())
+    return _settings[0]
+
+
 def all_work() -> list[DueWork]:
     """Every kind of timed work the bot runs. Each capability appends its own here."""
     work: list[DueWork] = []
+    from lte_core.services import reminders  # events (issue 11): reminders, digests, announcements
+
+    work.extend(reminders.work(current_settings()))
     return work

@@ -6,18 +6,22 @@ read everything else from the flow itself."""
 
 from __future__ import annotations
 
+from .agenda import AgendaFlow
 from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
 from .express import ExpressFlow
 from .language import LanguageFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
+from .milestones import MilestonesFlow
 from .missions import MissionsFlow
 from .my_needs import MyNeedsFlow
+from .new_event import NewEventFlow
 from .new_mission import NewMissionFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
+from .programme import ProgrammeFlow
 from .qr import QrFlow
 from .sorting import SortingFlow
 from .typed import TypedTextFlow
@@ -35,9 +39,13 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         OfferFlow(),
         CirclesFlow(),
         MissionsFlow(),
+        AgendaFlow(),
+        ProgrammeFlow(),
         ProfileFlow(),
         LanguageFlow(),
         NewMissionFlow(),
+        NewEventFlow(),
+        MilestonesFlow(),
         SortingFlow(),
         QrFlow(),
         HelpFlow(),
