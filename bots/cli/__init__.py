@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import admin, chat, export, migrate, qr, run, stats
+from . import admin, chat, events, export, migrate, qr, run, stats
 
 __all__ = ["main"]
 
@@ -18,6 +18,8 @@ def main(ctx: click.Context, config: str | None) -> None:
     """The LTE participation bot: Telegram, Matrix and the terminal, on one SQLite database."""
     ctx.ensure_object(dict)["config"] = config
 
+
+_EVENTS = events  # its commands hang on the admin group (issue 11)
 
 for _command in (run.run, chat.chat, export.export_cmd, stats.stats, qr.qr, migrate.migrate, admin.admin):
     main.add_command(_command)

@@ -331,8 +331,8 @@ class AgendaFlow(Flow):
                 title=found.event.title,
                 position=found.position or 1,
             )
-        text, status = await self.card_text(ctx, found.event)
-        ctx.say(head + Markup("\n\n") + text, event_options(ctx, found.event, status))
+        _line, status = await standing_line(ctx, found.event)
+        ctx.say(head + Markup("\n") + event_line(ctx.tr, found.event), event_options(ctx, found.event, status))
 
     @handles(EventAction, "leave")
     async def leave(self, ctx: Ctx, event_id: int) -> None:

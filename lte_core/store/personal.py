@@ -24,6 +24,12 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "missions": ("created_by",),
     "mission_takers": ("person_id",),
     "outbox": ("person_id",),
+    # Events (0010).
+    "events": ("created_by",),
+    "registrations": ("person_id", "checked_by"),
+    "programme_subscribers": ("person_id",),
+    "reminders": ("person_id",),
+    "milestones": ("done_by",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.
