@@ -48,7 +48,7 @@ class ProgrammeFlow(Flow):
         if found is None:
             ctx.finish()
             ctx.say(
-                ctx._("No programme has been published yet. The agenda lists the coming events: /agenda.")
+                ctx._("No programme has been published yet. The agenda lists the coming events: /events.")
             )
             return
         programme_id, _name, items = found
