@@ -332,7 +332,9 @@ class AgendaFlow(Flow):
                 position=found.position or 1,
             )
         _line, status = await standing_line(ctx, found.event)
-        ctx.say(head + Markup("\n") + event_line(ctx.tr, found.event), event_options(ctx, found.event, status))
+        ctx.say(
+            head + Markup("\n") + event_line(ctx.tr, found.event), event_options(ctx, found.event, status)
+        )
 
     @handles(EventAction, "leave")
     async def leave(self, ctx: Ctx, event_id: int) -> None:
