@@ -491,7 +491,9 @@ async def export_events(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = Fals
 
 
 async def figures(uow: UnitOfWork) -> dict[str, Any]:
-    """For `lte-bot stats`: events, registrations, attendance, reminders by status, milestones."""
+    """For `lte-bot stats` (its `events` object): events (not cancelled), registrations,
+    attendance, programmes, reminders by status, milestones."""
     out: dict[str, Any] = dict(await repo(uow).counts())
+    out["count"] = out.pop("events")
     out["reminders"] = await repo(uow).reminder_counts()
     return out

@@ -366,7 +366,7 @@ async def stats(uow: UnitOfWork) -> dict[str, Any]:
         "places_taken": taken,
         "supports": supports,
         "outbox": await uow.outbox.counts(),
-        **await _event_figures(uow),
+        "events": await _event_figures(uow),
     }
 
 
