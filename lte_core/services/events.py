@@ -98,12 +98,12 @@ async def create_event(
     event = Event(
         id=0,
         title=clean_text(title, field_name="title", max_len=TITLE_MAX),
-        starts_at=starts_at.astimezone(UTC),
+        starts_at=starts_at.astimezone(UTC).replace(microsecond=0),  # stored to the second
         kind=kind,
         description=clean_text(description, field_name="description", max_len=DESCRIPTION_MAX, min_len=0)
         if description.strip()
         else "",
-        ends_at=ends_at.astimezone(UTC) if ends_at else None,
+        ends_at=ends_at.astimezone(UTC).replace(microsecond=0) if ends_at else None,
         place=clean_text(place, field_name="place", max_len=PLACE_MAX, min_len=0) if place.strip() else "",
         capacity=check_capacity(capacity),
         circle_id=circle_id,
