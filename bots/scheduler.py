@@ -64,6 +64,8 @@ class Scheduler:
         self._unpoke: Callable[[], None] | None = None
         self._pending: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._firing: asyncio.Future[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         self.aps.start()
@@ -72,9 +74,16 @@ class Scheduler:
         log.info("scheduler started: %d kind(s) of timed work", len(self.work))
 
     async def stop(self) -> None:
+        """Stop waking; a run under way finishes first (its rows are marked as it goes)."""
+        self._stopping = True
         if self._unpoke is not None:
             self._unpoke()
             self._unpoke = None
+        if self.aps.running and self.aps.get_job(JOB_ID) is not None:
+            self.aps.remove_job(JOB_ID)
+        if self._firing is not None and not self._firing.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(self._firing), 10)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -85,7 +94,7 @@ class Scheduler:
 
     def poke(self) -> None:
         """Due times changed: ask again (once, however many pokes come meanwhile)."""
-        if self._pending is not None and not self._pending.done():
+        if self._stopping or (self._pending is not None and not self._pending.done()):
             return
         try:
             loop = asyncio.get_running_loop()
@@ -107,9 +116,11 @@ class Scheduler:
                 found.append(at)
         return min(found) if found else None
 
-    async def rearm(self) -> datetime:
+    async def rearm(self) -> datetime | None:
         """Set the one job at the soonest due moment (at most MAX_SLEEP away)."""
         async with self._lock:
+            if self._stopping:
+                return None
             now = self.clock.now()
             soonest = await self.soonest()
             at = now + timedelta(seconds=self.max_sleep)
@@ -136,7 +147,13 @@ class Scheduler:
         return handled
 
     async def _fire(self) -> None:
+        if self._stopping:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._firing = done
         try:
             await self.run_once()
+            if not self._stopping:
+                await self.rearm()
         finally:
-            await self.rearm()
+            done.set_result(None)
