@@ -91,8 +91,9 @@ def event_options(ctx: Ctx, event: Event, status: str) -> list[Option]:
     if status == "waiting":
         return [EventAction.leave(event.id).option(ctx.tr.plain("Leave the waiting list"))]
     if event.is_open(ctx.now):
-        label = "Join the waiting list" if event.is_full else "I'm coming"
-        return [EventAction.come(event.id).option(ctx.tr.plain(label))]
+        if event.is_full:
+            return [EventAction.come(event.id).option(ctx.tr.plain("Join the waiting list"))]
+        return [EventAction.come(event.id).option(ctx.tr.plain("I'm coming"))]
     return []
 
 
