@@ -131,7 +131,13 @@ async def lateness(path: Path, samples: int) -> list[float]:
     clock = SystemClock()
     db = await Database(path).open()
     queued_at: list[float] = []
+    arrived = asyncio.Event()
     out: list[float] = []
+
+    def queued() -> None:
+        queued_at.append(time.time())
+        arrived.set()
+
     try:
         async with UnitOfWork(db) as uow:
             now = clock.now()
@@ -146,9 +152,7 @@ async def lateness(path: Path, samples: int) -> list[float]:
             )
         offset = timedelta(seconds=2)
         settings = Settings(reminders=(offset,), quiet_hours=None)
-        scheduler = Scheduler(
-            db, reminders.work(settings, clock), clock=clock, on_queued=lambda: queued_at.append(time.time())
-        )
+        scheduler = Scheduler(db, reminders.work(settings, clock), clock=clock, on_queued=queued)
         await scheduler.start()
         for _ in range(samples):
             await asyncio.sleep(0.3)  # idle between two
@@ -159,9 +163,8 @@ async def lateness(path: Path, samples: int) -> list[float]:
                 event = await events.create_event(uow, None, "Réunion", start, now=clock.now())
                 await events.register(uow, pid, event.id, now=clock.now(), offsets=settings.reminders)
             due = (start - offset).timestamp()
-            before = len(queued_at)
-            while len(queued_at) == before:
-                await asyncio.sleep(0.01)
+            arrived.clear()
+            await asyncio.wait_for(arrived.wait(), 10)
             out.append(queued_at[-1] - due)
         await scheduler.stop()
     finally:
@@ -189,7 +192,7 @@ async def main() -> None:
         )
         late = await lateness(Path(tmp) / "idle.sqlite3", args.samples)
         late.sort()
-        p99 = late[min(len(late) - 1, int(round(0.99 * (len(late) - 1))))]
+        p99 = late[min(len(late) - 1, round(0.99 * (len(late) - 1)))]
         print(
             f"(b) single reminder while idle: median {statistics.median(late) * 1000:.0f} ms, "
             f"p99 {p99 * 1000:.0f} ms, max {late[-1] * 1000:.0f} ms after due ({len(late)} samples)"

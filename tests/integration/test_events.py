@@ -215,3 +215,66 @@ async def test_the_scheduler_wakes_at_the_due_row_and_queues_the_reminder(tmp_pa
         await scheduler.stop()
     finally:
         await db.close()
+
+
+async def test_those_who_took_a_place_on_a_mission_are_reminded_and_not_after_giving_it_up(
+    db: Database, clock: FixedClock
+) -> None:
+    from lte_core.domain import CircleKind
+    from lte_core.services import circles
+
+    async with UnitOfWork(db) as uow:
+        ada, bob = await resident(uow, "ada", clock), await resident(uow, "bob", clock)
+        circle = await circles.create_circle(uow, None, CircleKind.MISSION, "Marché", "", now=clock.now())
+        await circles.appoint_coordinator(uow, None, circle.id, ada, clock.now())
+        await circles.join_circle(uow, bob, circle.id, clock.now())
+        mission, _ = await circles.create_mission(
+            uow, ada, circle.id, "Tenir le stand", "", clock.now() + timedelta(hours=1), 3, now=clock.now()
+        )
+        await circles.take_place(uow, bob, mission.id, clock.now())
+        await circles.take_place(uow, ada, mission.id, clock.now())
+    work = reminders.ReminderWork(TWO_MIN, clock)
+    assert await work.next_due(db) == mission.starts_at - timedelta(minutes=2)
+    async with UnitOfWork(db) as uow:
+        await circles.leave_place(uow, ada, mission.id)
+    clock.advance(minutes=58)
+    assert await work.run_due(db, clock.now()) == 1  # Ada's was cancelled when she gave up her place
+    sent = await rows(db, "mission_reminder")
+    assert [r[0] for r in sent] == ["bob"]
+    assert sorted(await reminder_statuses(db)) == ["cancelled", "sent"]
+
+
+async def test_quiet_hours_hold_a_reminder_unless_its_event_starts_inside_them(db: Database) -> None:
+    clock = FixedClock(datetime(2027, 3, 16, 21, 0, tzinfo=UTC))  # 22 h in Paris
+    settings = Settings(reminders=(timedelta(hours=1),))  # quiet 21:00-08:00 (the default)
+    async with UnitOfWork(db) as uow:
+        ada = await resident(uow, "ada", clock)
+        late_evening = await events.create_event(
+            uow, None, "Veillée", clock.now() + timedelta(hours=1, minutes=30), now=clock.now()
+        )
+        morning = await events.create_event(
+            uow, None, "Marché", clock.now() + timedelta(hours=9, minutes=30), now=clock.now()
+        )
+        for e in (late_evening, morning):
+            await events.register(uow, ada, e.id, now=clock.now(), offsets=settings.reminders)
+    work = reminders.ReminderWork(settings, clock)
+    clock.advance(minutes=30)  # 22 h 30: the Veillée's reminder (23 h 30 event)
+    await work.run_due(db, clock.now())
+    clock.advance(hours=8)  # 6 h 30 in Paris: the Marché starts at 7 h 30, inside the quiet hours: not held
+    await work.run_due(db, clock.now())
+    async with db.conn.execute("SELECT params, not_before, created_at FROM outbox ORDER BY id") as cur:
+        queued = [(json.loads(r[0])["title"], r[1], r[2]) for r in await cur.fetchall()]
+    assert [(t, nb == at) for t, nb, at in queued] == [("Veillée", True), ("Marché", True)]
+    # An event after the quiet hours: its reminder due inside them waits for 8 h.
+    clock2 = FixedClock(datetime(2027, 3, 17, 5, 0, tzinfo=UTC))  # 6 h in Paris
+    async with UnitOfWork(db) as uow:
+        fair = await events.create_event(
+            uow, None, "Foire", clock2.now() + timedelta(hours=4), now=clock2.now()
+        )
+        await events.register(uow, ada, fair.id, now=clock2.now(), offsets=(timedelta(hours=3, minutes=30),))
+    work = reminders.ReminderWork(Settings(reminders=(timedelta(hours=3, minutes=30),)), clock2)
+    clock2.advance(minutes=30)  # due at 6 h 30 Paris, inside the quiet hours; the Foire is at 10 h
+    await work.run_due(db, clock2.now())
+    async with db.conn.execute("SELECT not_before FROM outbox WHERE params LIKE '%Foire%'") as cur:
+        (held,) = await cur.fetchone()  # type: ignore[misc]
+    assert held == "2027-03-17T07:00:00+00:00"  # 8 h in Paris

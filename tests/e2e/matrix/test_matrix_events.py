@@ -46,7 +46,12 @@ async def test_a_reminder_reaches_the_direct_room(synapse: Synapse, bot: Bot) ->
             await people.finish_onboarding(uow, who.person.id, now)
             await people.update_profile(uow, who.person.id, locale="en")
             await events.create_event(
-                uow, None, "Réunion d'ouverture", now + timedelta(seconds=25), now=now, place="Salle des fêtes"
+                uow,
+                None,
+                "Réunion d'ouverture",
+                now + timedelta(seconds=25),
+                now=now,
+                place="Salle des fêtes",
             )
         await person.open_dm()
         await person.wait_joined()
