@@ -173,3 +173,14 @@ async def test_the_noyau_ticks_off_a_milestone_and_residents_read_them(
     assert "1 sur 2 points de passage franchis" in camille.text
     await alice.command("milestones")
     assert "Ouvrir le tableau" in alice.text and alice.values == ["g.cmd.menu"]  # nothing to tick
+
+
+async def test_the_deep_link_event_n_opens_the_card_even_before_onboarding(
+    db: Database, clock: FixedClock, engine: Engine
+) -> None:
+    event_id = await an_event(db, clock, title="Conférence <pivot>")
+    newcomer = Person(engine, "newcomer")
+    await newcomer.command("start", EventAction.deep_link(event_id))
+    assert "Conférence" not in newcomer.text  # the onboarding comes first
+    await onboard(newcomer, "Nina")
+    assert "Conférence &lt;pivot&gt;" in newcomer.markup and "Je viens" in [o.label for o in newcomer.options]
