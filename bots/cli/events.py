@@ -43,6 +43,9 @@ def _time(text: str | None, name: str, runtime: Runtime) -> object:
 @click.option("--programme", default=None, help="The programme it belongs to (created if new).")
 @click.option("--circle", "circle_id", type=int, default=None, help="For this circle's members only.")
 @click.option("--description", default="", help="A few words.")
+@click.option(
+    "--announce", is_flag=True, help="Announce it to the people it concerns (held by the quiet hours)."
+)
 @click.pass_context
 def event_create(
     ctx: click.Context,
@@ -55,6 +58,7 @@ def event_create(
     programme: str | None,
     circle_id: int | None,
     description: str,
+    announce: bool,
 ) -> None:
     """Create an event: prints `event <id> created`."""
     settings = settings_of(ctx)
@@ -81,9 +85,18 @@ def event_create(
                 circle_id=circle_id,
                 description=description,
             )
+            if announce:
+                s = runtime.settings
+                count, at = await events.announce(
+                    uow, None, event.id, now=runtime.clock.now(), quiet=s.quiet_hours, tz=s.tz
+                )
+                told.append(f"announced to {count} people at {at.astimezone(s.tz).isoformat()}")
         return event.id
 
+    told: list[str] = []
     click.echo(f"event {with_runtime(settings, go)} created")
+    for line in told:  # sent by the running bot's scheduler (at most a minute later)
+        click.echo(line)
 
 
 @admin.command(name="event-move")

@@ -53,8 +53,25 @@ def test_programme_load_twice_updates_and_export_shows_the_fields(tmp_path: Path
         "Médiathèque",
     )
     assert made.stdout.strip() == "event 3 created", made.stderr
+    announced = lte(
+        tmp_path,
+        "admin",
+        "event-create",
+        "Veillée",
+        "--starts",
+        "2027-02-02T18:30",
+        "--announce",
+        env={"LTE_QUIET_HOURS": ""},
+    )
+    assert announced.stdout.splitlines()[0] == "event 4 created"
+    assert announced.stdout.splitlines()[1].startswith("announced to 0 people at ")
     rows = json.loads(lte(tmp_path, "export", "events", "--format", "json").stdout)
-    assert [r["title"] for r in rows] == ["Formation <animation>", "Réunion d'ouverture", "Atelier compost"]
+    assert [r["title"] for r in rows] == [
+        "Formation <animation>",
+        "Veillée",
+        "Réunion d'ouverture",
+        "Atelier compost",
+    ]
     for field in (
         "id",
         "title",
@@ -70,15 +87,15 @@ def test_programme_load_twice_updates_and_export_shows_the_fields(tmp_path: Path
     ):
         assert field in rows[0]
     assert rows[0]["starts_at"] == "2027-02-01T18:30:00+01:00" and rows[0]["kind"] == "training"
-    assert rows[2]["starts_at"] == "2027-03-17T14:00:00+01:00" and rows[2]["capacity"] == 2
-    assert rows[2]["programme"] == "La semaine"
+    assert rows[3]["starts_at"] == "2027-03-17T14:00:00+01:00" and rows[3]["capacity"] == 2
+    assert rows[3]["programme"] == "La semaine"
     csv = lte(tmp_path, "export", "events", "--format", "csv").stdout
     assert csv.startswith("\ufeffid;") and "Atelier compost" in csv
     qr = lte(tmp_path, "qr", "event", "3", "--bot-username", "lte_bot", "--out", str(tmp_path))
     assert qr.returncode == 0, qr.stderr
     assert "https://t.me/lte_bot?start=checkin_" in qr.stdout
     stats = json.loads(lte(tmp_path, "stats", "--format", "json").stdout)
-    assert stats["events"]["count"] == 3
+    assert stats["events"]["count"] == 4
 
 
 def test_a_csv_loads_and_loading_it_again_duplicates_nothing(tmp_path: Path) -> None:
