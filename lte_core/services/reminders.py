@@ -76,7 +76,10 @@ class ReminderWork:
             notice: Notice
             if event_id is not None:
                 event = await events.get(event_id)
-                if event is None:
+                if event is None:  # gone meanwhile: its reminders with it
+                    await events.queue_reminders(
+                        ids, status="cancelled", kind="", params={}, priority=0, not_before=now, now=now
+                    )
                     continue
                 starts, cancelled = event.starts_at, event.cancelled
                 verdict = judge(dues[event_id, mission_id, offset_s], starts, now, cancelled=cancelled)
@@ -85,6 +88,9 @@ class ReminderWork:
                 assert mission_id is not None
                 mission = await uow.missions.get(mission_id)
                 if mission is None:
+                    await events.queue_reminders(
+                        ids, status="cancelled", kind="", params={}, priority=0, not_before=now, now=now
+                    )
                     continue
                 starts = mission.starts_at
                 verdict = judge(
