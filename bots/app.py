@@ -9,7 +9,10 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from lte_core import due
+
 from .bootstrap import Runtime, open_runtime
+from .scheduler import Scheduler
 
 __all__ = ["Channel", "Runtime", "configured_channels", "open_runtime", "serve"]
 
@@ -47,23 +50,39 @@ def configured_channels(runtime: Runtime) -> list[Channel]:
     return channels
 
 
-async def serve(runtime: Runtime, channels: Sequence[Channel], stop: asyncio.Event) -> None:
+async def serve(
+    runtime: Runtime, channels: Sequence[Channel], stop: asyncio.Event, *, timed_work: bool = True
+) -> None:
     """Start every channel, wait for the stop signal, stop them in reverse order. A stop signal
-    while a channel is still starting (waiting for its server to answer) cancels that start."""
+    while a channel is still starting (waiting for its server to answer) cancels that start.
+    `timed_work`: the scheduler of reminders, digests and polls runs beside them (bots.scheduler)."""
     started: list[Channel] = []
+    scheduler = None
     try:
         for channel in channels:
             if not await _start_unless_stopped(channel, stop):
                 return
             started.append(channel)
             log.info("%s channel started", channel.name)
+        if timed_work:
+            scheduler = await start_scheduler(runtime)
         await stop.wait()
     finally:
+        if scheduler is not None:
+            await scheduler.stop()
         for channel in reversed(started):
             try:
                 await channel.stop()
             except Exception:
                 log.exception("stopping the %s channel failed", channel.name)
+
+
+async def start_scheduler(runtime: Runtime) -> Scheduler:
+    """The scheduler of the timed work, rebuilt from the rows, waking the outbox when it queues."""
+    due.configure(runtime.settings)
+    scheduler = Scheduler(runtime.db, due.all_work(), clock=runtime.clock, on_queued=runtime.wake_outbox)
+    await scheduler.start()
+    return scheduler
 
 
 async def _start_unless_stopped(channel: Channel, stop: asyncio.Event) -> bool:

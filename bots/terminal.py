@@ -152,7 +152,21 @@ class Terminal:
         self.render(replies)
         await self.show_outbox()
 
-    async def loop(self, stdin: TextIO = sys.stdin) -> None:
+    async def loop(self, stdin: TextIO = sys.stdin, *, timed_work: bool = True) -> None:
+        """`timed_work`: the scheduler runs here too (a terminal alone gets its reminders; beside
+        a `run`, the rows' marks keep the two from sending anything twice)."""
+        scheduler = None
+        if timed_work:
+            from .app import start_scheduler
+
+            scheduler = await start_scheduler(self.runtime)
+        try:
+            await self._loop(stdin)
+        finally:
+            if scheduler is not None:
+                await scheduler.stop()
+
+    async def _loop(self, stdin: TextIO) -> None:
         interactive = stdin.isatty()
         if interactive:
             self.write(

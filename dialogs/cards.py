@@ -7,11 +7,12 @@ from datetime import datetime
 from markupsafe import Markup
 
 from lte_core.domain import Circle, Mission, Need, NeedStatus, Theme, fold
+from lte_core.domain.events import Event, EventKind
 from lte_core.domain.model import need_ref
 
 from .choices import NeedAction, ReportAction
 from .contract import Option
-from .tr import CIRCLE_KIND_LABELS, CIRCLE_TASK_LABELS, Tr
+from .tr import CIRCLE_KIND_LABELS, CIRCLE_TASK_LABELS, N_, Tr
 
 SNIPPET = 140
 
@@ -168,3 +169,66 @@ def report_option(tr: Tr, kind: str, item_id: int) -> Option:
 def hidden_line(tr: Tr) -> Markup:
     """On a hidden item's card, for its author and the noyau, who still see it."""
     return tr._("<i>Hidden while the noyau reviews reports about it.</i>")
+
+
+EVENT_KIND_LABELS: dict[EventKind, str] = {
+    EventKind.MEETING: N_("Meeting"),
+    EventKind.SCREENING: N_("Screening"),
+    EventKind.DISCUSSION: N_("Discussion group"),
+    EventKind.WORKSHOP: N_("Workshop"),
+    EventKind.TRAINING: N_("Training"),
+    EventKind.CONFERENCE: N_("Conference"),
+    EventKind.SIMULATION: N_("Simulation"),
+    EventKind.OTHER: N_("Event"),
+}
+
+
+def places_line(tr: Tr, event: Event) -> Markup:
+    """« 3 places restantes (sur 20) », « Complet : liste d'attente », « Places illimitées »."""
+    left = event.places_left
+    if left is None:
+        return tr._("Open to all, no limit of places")
+    if left > 0:
+        return (
+            tr.ngettext("{n} place left", "{n} places left", left)
+            + Markup(" ")
+            + tr._("(of {places})", places=event.capacity)
+        )
+    return tr._("Full: a waiting list is open")
+
+
+def event_line(tr: Tr, event: Event) -> Markup:
+    """`<b>Atelier compost</b> — samedi 12 juin 2027 à 18 h 30 — Mairie` for lists."""
+    line = tr._("<b>{title}</b> — {when}", title=event.title, when=tr.fmt.when(event.starts_at))
+    if event.place:
+        line += Markup(" — ") + tr._("{place}", place=snippet(event.place, 60))
+    return line
+
+
+def event_card(tr: Tr, event: Event, circle_name: str | None = None) -> Markup:
+    """The whole event: kind, date and time, place, places left, its programme or circle."""
+    kind = tr.plain(EVENT_KIND_LABELS.get(event.kind, EVENT_KIND_LABELS[EventKind.OTHER]))
+    lines = [tr._("<b>{title}</b> ({ref})", title=event.title, ref=event.ref), tr._("{kind}", kind=kind)]
+    when = tr.fmt.when(event.starts_at)
+    if (
+        event.ends_at is not None
+        and event.ends_at.astimezone(tr.fmt.tz).date() == event.starts_at.astimezone(tr.fmt.tz).date()
+    ):
+        lines.append(tr._("When: {when}, until {end}", when=when, end=tr.fmt.time(event.ends_at)))
+    elif event.ends_at is not None:
+        lines.append(tr._("From {when} to {end}", when=when, end=tr.fmt.when(event.ends_at)))
+    else:
+        lines.append(tr._("When: {when}", when=when))
+    if event.place:
+        lines.append(tr._("Place: {place}", place=event.place))
+    if event.programme:
+        lines.append(tr._("Programme: {name}", name=event.programme))
+    if circle_name:
+        lines.append(tr._("For the members of {circle}", circle=the_circle(tr, circle_name)))
+    if event.description:
+        lines.append(tr._("{description}", description=event.description))
+    if event.cancelled:
+        lines.append(tr._("<b>This event is cancelled.</b>"))
+    else:
+        lines.append(places_line(tr, event))
+    return Markup("\n").join(lines)

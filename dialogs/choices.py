@@ -20,12 +20,15 @@ from typing import ClassVar
 from .contract import Option
 
 __all__ = [
+    "CheckinAction",
     "CircleAction",
+    "EventAction",
     "GlobalChoice",
     "MissionAction",
     "ModerationAction",
     "NeedAction",
     "OpenFlow",
+    "ProgrammeAction",
     "ReportAction",
     "from_deep_link",
     "unpack",
@@ -159,6 +162,42 @@ class ModerationAction(GlobalChoice):
     @classmethod
     def of(cls, kind: str, item_id: int) -> ModerationAction:
         return cls(kind, item_id)
+
+
+class EventAction(GlobalChoice):
+    """An event: its card (`event_12`), « Je viens », « Je ne viens plus », its `.ics` file."""
+
+    verbs: ClassVar[dict[str, str]] = {"show": "ev", "come": "come", "leave": "nocome", "ics": "ics"}
+    link: ClassVar[tuple[str, str] | None] = ("event", "show")
+
+    @classmethod
+    def show(cls, event_id: int) -> EventAction:
+        return cls("show", event_id)
+
+    @classmethod
+    def come(cls, event_id: int) -> EventAction:
+        return cls("come", event_id)
+
+    @classmethod
+    def leave(cls, event_id: int) -> EventAction:
+        return cls("leave", event_id)
+
+    @classmethod
+    def ics(cls, event_id: int) -> EventAction:
+        return cls("ics", event_id)
+
+
+class CheckinAction(GlobalChoice):
+    """The check-in QR code of an event: `checkin_<code>`, by its check-in code (not its id)."""
+
+    verbs: ClassVar[dict[str, str]] = {"checkin": "chk"}
+    link: ClassVar[tuple[str, str] | None] = ("checkin", "checkin")
+
+
+class ProgrammeAction(GlobalChoice):
+    """Subscribe to a programme's morning digest, or stop it."""
+
+    verbs: ClassVar[dict[str, str]] = {"subscribe": "psub", "unsubscribe": "punsub"}
 
 
 def _id(text: str) -> int | None:

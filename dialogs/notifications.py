@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -11,23 +12,29 @@ from lte_core.domain import NeedStatus
 from lte_core.notices import (
     AssetMatches,
     Broadcast,
+    EventChanged,
+    EventNew,
+    EventPromoted,
+    EventReminder,
     ItemHidden,
     MissionCancelled,
     MissionChanged,
     MissionLeft,
     MissionMessage,
     MissionNew,
+    MissionReminder,
     MissionTaken,
     NeedCarried,
     NeedMoved,
     NeedSupported,
     Notice,
+    ProgrammeDigest,
     YourItemHidden,
     YourItemRestored,
 )
 
-from .cards import mission_when, realised_line, report_option, the_circle
-from .choices import MissionAction, ModerationAction, NeedAction, OpenFlow
+from .cards import mission_when, realised_line, report_option, snippet, the_circle
+from .choices import EventAction, MissionAction, ModerationAction, NeedAction, OpenFlow
 from .contract import Option, Outgoing, Reply
 from .tr import Tr
 
@@ -222,6 +229,79 @@ def _broadcast(tr: Tr, n: Broadcast) -> list[Outgoing]:
     return [Reply(tr._("{text}", text=n.text))]
 
 
+def _event_buttons(tr: Tr, event_id: int, *, coming: bool) -> tuple[Option, ...]:
+    """« Je viens » (or « Je ne viens plus ») and « Ajouter à mon agenda »: they work at any later time."""
+    if coming:
+        return (
+            EventAction.ics(event_id).option(tr.plain("Add to my calendar")),
+            EventAction.leave(event_id).option(tr.plain("I'm not coming any more")),
+        )
+    return (
+        EventAction.come(event_id).option(tr.plain("I'm coming")),
+        EventAction.show(event_id).option(tr.plain("See the event")),
+    )
+
+
+def _where(tr: Tr, place: str) -> Markup:
+    return Markup("\n") + tr._("Place: {place}", place=place) if place else Markup()
+
+
+def _event_new(tr: Tr, n: EventNew) -> list[Outgoing]:
+    text = tr._("New event: <b>{title}</b>\nWhen: {when}", title=n.title, when=tr.fmt.when(n.starts_at))
+    return [Reply(text + _where(tr, n.place), _event_buttons(tr, n.event_id, coming=False))]
+
+
+def _event_reminder(tr: Tr, n: EventReminder) -> list[Outgoing]:
+    text = tr._("Reminder: <b>{title}</b> starts {when}.", title=n.title, when=tr.fmt.when(n.starts_at))
+    return [Reply(text + _where(tr, n.place), _event_buttons(tr, n.event_id, coming=True))]
+
+
+def _mission_reminder(tr: Tr, n: MissionReminder) -> list[Outgoing]:
+    text = tr._(
+        "Reminder: you have a place on the mission <b>{title}</b>, {when}.",
+        title=n.title,
+        when=tr.fmt.when(n.starts_at),
+    )
+    return [Reply(text, (MissionAction.drop(n.mission_id).option(tr.plain("Give up my place")),))]
+
+
+def _event_promoted(tr: Tr, n: EventPromoted) -> list[Outgoing]:
+    text = tr._(
+        "Good news: a place came free for <b>{title}</b> ({when}). It is yours: you are registered.",
+        title=n.title,
+        when=tr.fmt.when(n.starts_at),
+    )
+    return [Reply(text + _where(tr, n.place), _event_buttons(tr, n.event_id, coming=True))]
+
+
+def _event_changed(tr: Tr, n: EventChanged) -> list[Outgoing]:
+    if n.cancelled:
+        text = tr._(
+            "<b>{title}</b> ({when}) is cancelled. Sorry for the trouble.",
+            title=n.title,
+            when=tr.fmt.when(n.starts_at),
+        )
+        return [Reply(text)]
+    text = tr._("<b>{title}</b> has changed: it is now {when}.", title=n.title, when=tr.fmt.when(n.starts_at))
+    return [Reply(text + _where(tr, n.place), _event_buttons(tr, n.event_id, coming=True))]
+
+
+def _programme_digest(tr: Tr, n: ProgrammeDigest) -> list[Outgoing]:
+    """The day's events, one line each, with « Je viens » for each (Telegram shows them as buttons)."""
+    events = [e for e in n.events if isinstance(e, dict) and "id" in e and "starts_at" in e]
+    lines = [tr._("<b>{programme}</b>: today's programme", programme=n.programme)]
+    options: list[Option] = []
+    for e in events:
+        at = datetime.fromisoformat(str(e["starts_at"]))
+        line = tr._("• {time} — <b>{title}</b>", time=tr.fmt.time(at), title=str(e.get("title", "")))
+        if e.get("place"):
+            line += Markup(" — ") + tr._("{place}", place=str(e["place"]))
+        lines.append(line)
+        label = tr.plain("I'm coming: {title}").format(title=snippet(str(e.get("title", "")), 30))
+        options.append(EventAction.come(int(e["id"])).option(label))
+    return [Reply(Markup("\n").join(lines), tuple(options))]
+
+
 RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     NeedMoved: _need_moved,
     MissionNew: _mission_new,
@@ -237,6 +317,12 @@ RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     ItemHidden: _item_hidden,
     YourItemHidden: _your_item_hidden,
     YourItemRestored: _your_item_restored,
+    EventNew: _event_new,
+    EventReminder: _event_reminder,
+    MissionReminder: _mission_reminder,
+    EventPromoted: _event_promoted,
+    EventChanged: _event_changed,
+    ProgrammeDigest: _programme_digest,
 }
 
 

@@ -15,6 +15,9 @@ WHAT = {
     "asset": N_("offer"),
     "person": N_("person"),
     "role": N_("role"),
+    "event": N_("event"),
+    "programme": N_("programme"),
+    "milestone": N_("point de passage"),
 }
 
 MESSAGES: dict[str, str] = {
@@ -64,6 +67,14 @@ MESSAGES: dict[str, str] = {
     "bad_report_item": N_("Only a need, an offer or a mission can be reported."),
     "no_author": N_("{ref} has no author any more: there is nobody to block."),
     "block_self": N_("You cannot block yourself."),
+    "event_closed": N_("“{title}” has started or was cancelled: registrations are closed."),
+    "event_started": N_("“{title}” has already started."),
+    "event_for_circle": N_("This event is for the members of “{circle}”: join the circle to register."),
+    "not_registered": N_("You were not on the list of “{title}”."),
+    "checkin_not_open": N_("The check-in of “{title}” opens two hours before it starts."),
+    "checkin_closed": N_("The check-in of “{title}” is closed."),
+    "checkin_not_registered": N_("“{title}” is full and you are not registered: please see the organisers."),
+    "bad_capacity": N_("The number of places must be between 1 and {max}."),
 }
 
 

@@ -9,10 +9,13 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .domain.events import QuietHours, parse_clock, parse_offsets, parse_quiet
 
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -59,6 +62,9 @@ class MatrixSettings:
     access_token: Secret | None = None
 
 
+QUIET_DEFAULT = QuietHours(time(21, 0), time(8, 0))
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """The tableau de pilotage (DESIGN §11): where it listens, and the address people reach it at."""
@@ -96,6 +102,10 @@ class Settings:
     dialog_retention_days: int = 30
     outbox_retention_days: int = 90
     web: WebSettings | None = None  # LTE_WEB_PORT unset: no web page
+    # Events (issue 11): offsets before a start, the digest's local time, the quiet hours.
+    reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    digest_time: time = time(8, 0)
+    quiet_hours: QuietHours | None = QUIET_DEFAULT
 
     @property
     def tz(self) -> ZoneInfo:
@@ -121,6 +131,9 @@ NAMES = (
     "LTE_WEB_PORT",
     "LTE_WEB_HOST",
     "LTE_PUBLIC_URL",
+    "LTE_REMINDERS",
+    "LTE_DIGEST_TIME",
+    "LTE_QUIET_HOURS",
 )
 
 
@@ -228,6 +241,7 @@ def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = 
         dialog_retention_days=dialogs,
         outbox_retention_days=outbox,
         web=_web(get),
+        **_event_settings(source),
     )
 
 
@@ -259,3 +273,30 @@ def _web(get: Callable[[str], str | None]) -> WebSettings | None:
     if any(c.isspace() or c in "/?#@" for c in host):
         raise ConfigError("LTE_WEB_HOST: must be a host name or an address (e.g. 127.0.0.1)")
     return WebSettings(int(port_text), host, (public or "").rstrip("/"))
+
+
+def _event_settings(source: Mapping[str, str]) -> dict[str, Any]:
+    """LTE_REMINDERS, LTE_DIGEST_TIME, LTE_QUIET_HOURS (DESIGN §10); set but empty means none."""
+    out: dict[str, Any] = {}
+    if "LTE_REMINDERS" in source:
+        try:
+            out["reminders"] = parse_offsets(source["LTE_REMINDERS"])
+        except ValueError:
+            raise ConfigError(
+                "LTE_REMINDERS: expected durations before the start like 24h,1h (units s, m, h, d; "
+                "at most a year; empty: no reminder)"
+            ) from None
+    digest = source.get("LTE_DIGEST_TIME", "").strip()
+    if digest:
+        try:
+            out["digest_time"] = parse_clock(digest)
+        except ValueError:
+            raise ConfigError("LTE_DIGEST_TIME: expected a local time like 08:00") from None
+    if "LTE_QUIET_HOURS" in source:
+        try:
+            out["quiet_hours"] = parse_quiet(source["LTE_QUIET_HOURS"])
+        except ValueError:
+            raise ConfigError(
+                "LTE_QUIET_HOURS: expected local times like 21:00-08:00 (empty: no quiet hours)"
+            ) from None
+    return out

@@ -46,11 +46,30 @@ def poke() -> None:
         listener()
 
 
+_settings: list[Settings] = []
+
+
+def configure(settings: Settings) -> None:
+    """The settings the timed work runs with (the process's, set once at start)."""
+    _settings[:] = [settings]
+
+
+def current_settings() -> Settings:
+    """The configured settings, else the defaults (and the environment)."""
+    if not _settings:
+        from lte_core.config import load
+
+        _settings.append(load())
+    return _settings[0]
+
+
 def all_work(settings: Settings | None = None) -> list[DueWork]:
     """Every kind of timed work the bot runs. Each capability appends its own here.
-    `settings`: the figures some of them take (the retention's days); defaults without."""
-    from lte_core.services.privacy import RetentionWork
+    `settings`: the process's (by default those given to `configure`, else the defaults)."""
+    from lte_core.services import reminders  # events (issue 11): reminders, digests, announcements
+    from lte_core.services.privacy import RetentionWork  # issue 14: retention
 
-    work: list[DueWork] = []
-    work.append(RetentionWork.from_settings(settings))
+    settings = settings or current_settings()
+    work: list[DueWork] = [RetentionWork.from_settings(settings)]
+    work.extend(reminders.work(settings))
     return work

@@ -185,6 +185,72 @@ class YourItemRestored(Notice):
     excerpt: str = ""
 
 
+@dataclass(frozen=True)
+class EventNew(Notice):
+    """An event is announced to the people it concerns (with « Je viens »)."""
+
+    kind: ClassVar[str] = "event_new"
+    event_id: int
+    title: str
+    starts_at: datetime
+    place: str = ""
+    event_kind: str = "other"
+
+
+@dataclass(frozen=True)
+class EventReminder(Notice):
+    """An event the recipient registered for starts soon (`late`: sent after its time)."""
+
+    kind: ClassVar[str] = "event_reminder"
+    event_id: int
+    title: str
+    starts_at: datetime
+    place: str = ""
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class MissionReminder(Notice):
+    kind: ClassVar[str] = "mission_reminder"
+    mission_id: int
+    title: str
+    starts_at: datetime
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class EventPromoted(Notice):
+    """Someone gave up their place: the recipient, first on the waiting list, has it now."""
+
+    kind: ClassVar[str] = "event_promoted"
+    event_id: int
+    title: str
+    starts_at: datetime
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class EventChanged(Notice):
+    """An event the recipient is on the list of moved (`cancelled` False) or was cancelled."""
+
+    kind: ClassVar[str] = "event_changed"
+    event_id: int
+    title: str
+    starts_at: datetime
+    place: str = ""
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class ProgrammeDigest(Notice):
+    """A programme's events of one day: `events` are {id, title, starts_at (ISO), place}."""
+
+    kind: ClassVar[str] = "programme_digest"
+    programme: str
+    day: str
+    events: list[dict[str, Any]]
+
+
 NOTICES: dict[str, type[Notice]] = {
     cls.kind: cls
     for cls in (
@@ -204,6 +270,14 @@ NOTICES: dict[str, type[Notice]] = {
         ItemHidden,
         YourItemHidden,
         YourItemRestored,
+        AssetMatches,
+        Broadcast,
+        EventNew,
+        EventReminder,
+        MissionReminder,
+        EventPromoted,
+        EventChanged,
+        ProgrammeDigest,
     )
 }
 
@@ -237,17 +311,23 @@ __all__ = [
     "NOTICES",
     "AssetMatches",
     "Broadcast",
+    "EventChanged",
+    "EventNew",
+    "EventPromoted",
+    "EventReminder",
     "ItemHidden",
     "MissionCancelled",
     "MissionChanged",
     "MissionLeft",
     "MissionMessage",
     "MissionNew",
+    "MissionReminder",
     "MissionTaken",
     "NeedCarried",
     "NeedMoved",
     "NeedSupported",
     "Notice",
+    "ProgrammeDigest",
     "YourItemHidden",
     "YourItemRestored",
     "from_row",

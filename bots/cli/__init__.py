@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import click
 
-from . import admin, chat, export, migrate, privacy, qr, run, stats, web
+from . import admin, chat, events, export, migrate, privacy, qr, run, stats, web
 
 __all__ = ["main"]
-_ = privacy  # its commands hang on `admin`
+_ = privacy, events  # their commands hang on `admin`
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

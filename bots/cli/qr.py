@@ -11,7 +11,7 @@ from ._common import settings_of, with_runtime
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(["need", "circle", "mission"]))
+@click.argument("kind", type=click.Choice(["need", "circle", "mission", "event"]))
 @click.argument("ref")
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True, help="Directory."
@@ -19,7 +19,8 @@ from ._common import settings_of, with_runtime
 @click.option("--bot-username", default=None, help="The bot's @username (else asked of Telegram: getMe).")
 @click.pass_context
 def qr(ctx: click.Context, kind: str, ref: str, out_dir: str, bot_username: str | None) -> None:
-    """Write a poster's QR code (PNG and SVG): need B-12, circle 3 or mission 5."""
+    """Write a poster's QR code (PNG and SVG): need B-12, circle 3, mission 5, or event 7 (its
+    check-in: a registered person who scans it is marked present)."""
     from ..qr import PosterError, poster_url, write_poster
 
     settings = settings_of(ctx)

@@ -75,5 +75,24 @@ def stats(ctx: click.Context, fmt: str) -> None:
         )
     )
     click.echo(tr.plain("assets: {n}").format(n=n(figures["assets"])))
+    if isinstance(figures.get("events"), dict):
+        ev = figures["events"]
+        click.echo(
+            tr.plain(
+                "events: {n}, registered: {registered}, waiting: {waiting}, attended: {attended}"
+            ).format(
+                n=n(ev["count"]),
+                registered=n(ev["registered"]),
+                waiting=n(ev["waiting"]),
+                attended=n(ev["attended"]),
+            )
+        )
+        reminders = ", ".join(f"{k} {n(v)}" for k, v in sorted(ev["reminders"].items()))
+        click.echo(tr.plain("reminders: {detail}").format(detail=reminders or tr.plain("none")))
+        click.echo(
+            tr.plain("milestones: {done} of {n} reached").format(
+                done=n(ev["milestones_done"]), n=n(ev["milestones"])
+            )
+        )
     outbox = ", ".join(f"{k} {n(v)}" for k, v in sorted(figures["outbox"].items()))
     click.echo(tr.plain("outbox: {detail}").format(detail=outbox or tr.plain("empty")))

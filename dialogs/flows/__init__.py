@@ -6,6 +6,7 @@ read everything else from the flow itself."""
 
 from __future__ import annotations
 
+from .agenda import AgendaFlow
 from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
@@ -14,14 +15,17 @@ from .express import ExpressFlow
 from .forget import ForgetFlow
 from .language import LanguageFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
+from .milestones import MilestonesFlow
 from .missions import MissionsFlow
 from .moderation import ModerationFlow
 from .my_needs import MyNeedsFlow
 from .mydata import MyDataFlow
+from .new_event import NewEventFlow
 from .new_mission import NewMissionFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
+from .programme import ProgrammeFlow
 from .qr import QrFlow
 from .report import ReportFlow
 from .sorting import SortingFlow
@@ -40,12 +44,16 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         OfferFlow(),
         CirclesFlow(),
         MissionsFlow(),
+        AgendaFlow(),
+        ProgrammeFlow(),
         ProfileFlow(),
         LanguageFlow(),
         MyDataFlow(),
         ForgetFlow(),
         ReportFlow(),
         NewMissionFlow(),
+        NewEventFlow(),
+        MilestonesFlow(),
         SortingFlow(),
         QrFlow(),
         ModerationFlow(),

@@ -58,6 +58,11 @@ class QrFlow(Flow):
             caption = ctx._("Poster of need {ref}: whoever scans it can support it.", ref=poster.title)
         elif poster.kind == "circle":
             caption = ctx._("Poster of the circle “{name}”: whoever scans it can join it.", name=poster.title)
+        elif poster.kind == "event":
+            caption = ctx._(
+                "Check-in for “{title}”: whoever is registered scans it on arrival to be marked present.",
+                title=poster.title,
+            )
         else:
             caption = ctx._(
                 "Poster of the mission “{title}”: whoever scans it can take a place.", title=poster.title

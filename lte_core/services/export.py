@@ -368,4 +368,13 @@ async def stats(uow: UnitOfWork) -> dict[str, Any]:
         "places_taken": taken,
         "supports": supports,
         "outbox": await uow.outbox.counts(),
+        "events": await _event_figures(uow),
     }
+
+
+# Events (issue 11): `export events`, and their figures in `stats`.
+from .events import export_events, iter_events  # noqa: E402
+from .events import figures as _event_figures  # noqa: E402
+
+STREAMS["events"] = iter_events
+EXPORTS["events"] = export_events

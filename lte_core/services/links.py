@@ -11,12 +11,20 @@ from ._common import require_noyau
 
 # Set by the Telegram channel when it starts (getMe): links need the bot's @username.
 USERNAME_KEY = "telegram.username"
-KINDS = {"need": "need", "besoin": "need", "circle": "circle", "cercle": "circle", "mission": "mission"}
+KINDS = {
+    "need": "need",
+    "besoin": "need",
+    "circle": "circle",
+    "cercle": "circle",
+    "mission": "mission",
+    "event": "event",  # the check-in of an event: whoever scans it is marked present
+    "evenement": "event",
+}
 
 
 @dataclass(frozen=True)
 class Poster:
-    kind: str  # need | circle | mission
+    kind: str  # need | circle | mission | event
     id: int
     payload: str  # the /start payload: need_12, circle_3, mission_5
     title: str  # what it is about, as people know it: B-12, the circle's name, the mission's title
@@ -46,6 +54,13 @@ async def poster(uow: UnitOfWork, person_id: int | None, kind: str, ref: str) ->
         if circle is None:
             raise NotFound("circle", ref[:20])
         return Poster("circle", circle.id, f"circle_{circle.id}", circle.name)
+    if canonical == "event":
+        from ..store.events import EventRepo
+
+        event = await EventRepo(uow.conn).get(ident) if ident is not None else None
+        if event is None:
+            raise NotFound("event", ref[:20])
+        return Poster("event", event.id, f"checkin_{event.checkin_code}", event.title)
     mission = await uow.missions.get(ident) if ident is not None else None
     if mission is None:
         raise NotFound("mission", ref[:20])

@@ -28,6 +28,12 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "web_links": ("person_id",),
     "web_sessions": ("person_id",),
     "socle_ticks": ("done_by",),
+    # Events (0010).
+    "events": ("created_by",),
+    "registrations": ("person_id", "checked_by"),
+    "programme_subscribers": ("person_id",),
+    "reminders": ("person_id",),
+    "milestones": ("done_by",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.
@@ -60,6 +66,11 @@ ERASURE: Final[dict[str, dict[str, Erasure]]] = {
     "mission_takers": {"person_id": "delete"},
     "outbox": {"person_id": "delete"},
     "reports": {"reporter_id": "null"},
+    "events": {"created_by": "null"},
+    "registrations": {"person_id": "delete", "checked_by": "null"},
+    "programme_subscribers": {"person_id": "delete"},
+    "reminders": {"person_id": "delete"},
+    "milestones": {"done_by": "null"},
     "web_links": {"person_id": "delete"},
     "web_sessions": {"person_id": "delete"},
     "socle_ticks": {"done_by": "null"},

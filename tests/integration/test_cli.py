@@ -269,7 +269,9 @@ async def test_stats_speak_the_territory_s_language_and_count_missions_places_su
         "mission_places",
         "places_taken",
         "supports",
+        "events",  # issue 11: events, registrations, attendance, reminders, milestones
     }
+    assert figures["events"]["count"] == 0 and figures["events"]["attended"] == 0
     assert figures["needs_by_status"] == {"in_study": 1} and figures["needs_by_theme"] == {"mobilite": 1}
     assert (figures["missions"], figures["mission_places"], figures["places_taken"], figures["supports"]) == (
         1,

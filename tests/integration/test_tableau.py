@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -23,7 +23,7 @@ from dialogs.engine import Engine
 from lte_core.clock import FixedClock
 from lte_core.config import ConfigError, Settings, WebSettings, load
 from lte_core.domain import DEFAULT_THEMES, Invalid, NotAllowed, Role
-from lte_core.services import export, people, tableau
+from lte_core.services import events, export, people, tableau
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person
 from tests.support.tableau import Territory, link_for, seed
@@ -143,7 +143,15 @@ async def test_only_the_noyau_ticks_the_socle_commun(world: tuple[Database, Fixe
         year = await tableau.year(uow, tableau.Query(clock.now(), clock.now().tzinfo))  # type: ignore[arg-type]
     assert [r["item"] for r in year["socle"].rows] == list(tableau.SOCLE)
     assert [r["done"] for r in year["socle"].rows] == [False, False, False, True, False, False]
-    assert year["socle"].rows[3]["done_by"] == "Camille" and not year["has_milestones"]
+    assert year["socle"].rows[3]["done_by"] == "Camille"
+    # The milestones of the preparation year (issue 11's table) show beside the socle.
+    assert year["has_milestones"] and year["milestones"].rows == []
+    async with UnitOfWork(db) as uow:
+        await events.add_milestone(uow, None, "Ouvrir le <b>tableau</b>", date(2027, 1, 15))
+    async with UnitOfWork(db, read_only=True) as uow:
+        year = await tableau.year(uow, tableau.Query(clock.now(), clock.now().tzinfo))  # type: ignore[arg-type]
+    [milestone] = year["milestones"].rows
+    assert milestone["title"] == "Ouvrir le <b>tableau</b>" and not milestone["done_at"]
     async with UnitOfWork(db) as uow:
         assert await tableau.tick(uow, t.noyau, "mobilisation", False, clock.now())
 
@@ -316,10 +324,25 @@ def test_run_and_web_serve_the_tableau_when_the_port_is_set(tmp_path: Path, comm
     assert proc.returncode == 0, err
 
 
-async def test_the_events_and_polls_pages_show_once_their_tables_exist(
+async def test_the_events_page_shows_the_events_with_their_people(
     world: tuple[Database, FixedClock, Territory],
 ) -> None:
+    """Issue 11's events on the tableau: the page is listed, its table holds each event with the
+    figures of `export events`, the title shown as text."""
     db, clock, t = world
+    async with UnitOfWork(db) as uow:
+        made = await events.create_event(
+            uow,
+            t.noyau,
+            "Atelier <script>x</script>",
+            clock.now() + timedelta(days=3),
+            now=clock.now(),
+            capacity=1,
+        )
+        await events.register(uow, t.residents[0], made.id, now=clock.now(), offsets=())
+        await events.register(uow, t.residents[1], made.id, now=clock.now(), offsets=())
+        exported = await events.export_events(uow, clock.now().tzinfo)  # type: ignore[arg-type]
+    assert (exported[0]["registered"], exported[0]["waiting"]) == (1, 1)
     channel = WebChannel(db, Settings(db_path=db.path, web=WebSettings(0)), clock)
     await channel.start()
     base = f"http://127.0.0.1:{channel.port}"
@@ -327,19 +350,11 @@ async def test_the_events_and_polls_pages_show_once_their_tables_exist(
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             await http.post(f"{base}/login", data={"token": await link_for(db, t.noyau, clock)})
             async with http.get(f"{base}/tableau") as r:
-                html = await r.text()
-            assert "/tableau/events" not in html and "/tableau/polls" not in html
+                assert "/tableau/events" in await r.text()
             async with http.get(f"{base}/tableau/events") as r:
-                assert r.status == 404
-            async with UnitOfWork(db) as uow:  # as issues 11 and 12 bring them
-                await uow.conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY)")
-                await uow.conn.execute("CREATE TABLE polls (id INTEGER PRIMARY KEY)")
-            async with http.get(f"{base}/tableau") as r:
                 html = await r.text()
-            assert "/tableau/events" in html and "/tableau/polls" in html
-            for page in ("events", "polls"):
-                async with http.get(f"{base}/tableau/{page}") as r:
-                    assert r.status == 200 and "Rien pour l’instant." in await r.text()
+            assert r.status == 200
+            assert "Atelier &lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
     finally:
         await channel.stop()
 

@@ -21,6 +21,16 @@ SAMPLES: dict[str, Any] = {
     "str": "Un <b>jardin</b> & co",
     "datetime": datetime(2026, 12, 5, 17, 30, tzinfo=UTC),
     "tuple[str, ...]": ("title", "when"),
+    "bool": True,
+    # A programme's digest: its day's events.
+    "list[dict[str, Any]]": [
+        {
+            "id": 7,
+            "title": "Un <b>atelier</b> & co",
+            "starts_at": "2026-12-05T17:30:00+00:00",
+            "place": "<i>Mairie</i>",
+        }
+    ],
 }
 
 
