@@ -47,5 +47,8 @@ def poke() -> None:
 
 def all_work() -> list[DueWork]:
     """Every kind of timed work the bot runs. Each capability appends its own here."""
+    from lte_core.services.alerts import NeedAlerts  # the services import the store, which imports this
+
     work: list[DueWork] = []
+    work.append(NeedAlerts())
     return work

@@ -6,10 +6,12 @@ read everything else from the flow itself."""
 
 from __future__ import annotations
 
+from .alerts import AlertsFlow
 from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
 from .express import ExpressFlow
+from .help_offer import HelpOfferFlow
 from .language import LanguageFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
 from .missions import MissionsFlow
@@ -18,6 +20,7 @@ from .new_mission import NewMissionFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
+from .proposal import ProposalFlow
 from .qr import QrFlow
 from .sorting import SortingFlow
 from .typed import TypedTextFlow
@@ -39,6 +42,9 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         LanguageFlow(),
         NewMissionFlow(),
         SortingFlow(),
+        ProposalFlow(),
+        AlertsFlow(),
+        HelpOfferFlow(),
         QrFlow(),
         HelpFlow(),
         CancelFlow(),

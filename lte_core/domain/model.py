@@ -162,6 +162,9 @@ class Need:
     decline_reason: str | None = None
     supports: int = 0
     history: list[NeedMove] = field(default_factory=list)
+    # Read with the need's card (`NeedRepo.get`), not in lists: its circle's name, its proposal.
+    circle_name: str | None = None
+    proposal: str | None = None
 
     @property
     def ref(self) -> str:

@@ -24,6 +24,11 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "missions": ("created_by",),
     "mission_takers": ("person_id",),
     "outbox": ("person_id",),
+    "proposals": ("author_id",),
+    "need_alerts": ("person_id",),
+    "help_offers": ("helper_id", "recipient_id"),
+    "help_messages": ("sender_id",),
+    "circle_messages": ("sender_id",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.

@@ -6,6 +6,7 @@ import asyncio
 from types import TracebackType
 
 from .assets import AssetRepo
+from .chain import ChainRepo
 from .circles import CircleRepo, MissionRepo
 from .conn import Connection
 from .db import Database
@@ -36,6 +37,7 @@ class UnitOfWork:
     outbox: OutboxRepo
     dialogs: DialogStateRepo
     kv: KvRepo
+    chain: ChainRepo
 
     def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self.db = db
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.dialogs = DialogStateRepo(conn)
         self.kv = KvRepo(conn)
+        self.chain = ChainRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         db = self.db

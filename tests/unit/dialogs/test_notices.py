@@ -20,6 +20,8 @@ SAMPLES: dict[str, Any] = {
     "int": 7,
     "str": "Un <b>jardin</b> & co",
     "datetime": datetime(2026, 12, 5, 17, 30, tzinfo=UTC),
+    "bool": True,
+    "list[list[Any]]": [[7, "Un <b>jardin</b> & co"]],
 }
 
 
