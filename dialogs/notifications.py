@@ -155,7 +155,9 @@ def _proposal_made(tr: Tr, n: ProposalMade) -> list[Outgoing]:
 
 def _need_assigned(tr: Tr, n: NeedAssigned) -> list[Outgoing]:
     text = tr._(
-        "Need <b>{ref}</b> and its proposal were entrusted to {circle}:", ref=n.ref, circle=the_circle(tr, n.circle)
+        "Need <b>{ref}</b> and its proposal were entrusted to your circle, <b>{name}</b>:",
+        ref=n.ref,
+        name=n.circle,
     )
     text += Markup("\n") + tr._("“{text}”", text=n.text)
     if n.proposal:
@@ -207,9 +209,7 @@ def _need_matches_asset(tr: Tr, n: NeedMatchesAsset) -> list[Outgoing]:
 
 
 def _help_offered(tr: Tr, n: HelpOffered) -> list[Outgoing]:
-    text = tr._(
-        "{who} can help with your need <b>{ref}</b>.", who=n.who or tr.plain("Someone"), ref=n.ref
-    )
+    text = tr._("{who} can help with your need <b>{ref}</b>.", who=n.who or tr.plain("Someone"), ref=n.ref)
     if n.description:
         text += Markup("\n") + tr._("They offer: “{description}”", description=n.description)
     text += Markup("\n") + tr._("Reply through the bot: neither of you sees the other's account.")
@@ -218,7 +218,10 @@ def _help_offered(tr: Tr, n: HelpOffered) -> list[Outgoing]:
 
 def _help_message(tr: Tr, n: HelpMessage) -> list[Outgoing]:
     text = tr._(
-        "Message from {who} about <b>{ref}</b>:\n“{text}”", who=n.who or tr.plain("Someone"), ref=n.ref, text=n.text
+        "Message from {who} about <b>{ref}</b>:\n“{text}”",
+        who=n.who or tr.plain("Someone"),
+        ref=n.ref,
+        text=n.text,
     )
     return [Reply(text, (HelpAction.reply(n.offer_id).option(tr.plain("Reply")),))]
 

@@ -59,11 +59,15 @@ MESSAGES: dict[str, str] = {
     "no_work_circle": N_("{ref} is “{status}”: its proposal is written once it is in a work circle."),
     "thematic_circle_required": N_("Please choose the thematic circle {ref} goes to."),
     "wrong_circle_kind": N_("“{circle}” is not a circle of the right kind for this step."),
-    "closing_note_required": N_("Please write a closing note: what was done. Everyone who followed {ref} will read it."),
+    "closing_note_required": N_(
+        "Please write a closing note: what was done. Everyone who followed {ref} will read it."
+    ),
     "circle_messages_throttled": N_(
         "{circle} has already received {max} messages in the last 24 hours: please wait before writing again."
     ),
-    "alerts_need_interests": N_("You have not chosen any theme yet: choose your interests in /profile first."),
+    "alerts_need_interests": N_(
+        "You have not chosen any theme yet: choose your interests in /profile first."
+    ),
     "alerts_need_place": N_("You have not given your commune yet: add it in /profile first."),
     "already_offered": N_("You have already offered your help on {ref}: the person was told."),
 }

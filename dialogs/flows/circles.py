@@ -223,9 +223,9 @@ class CirclesFlow(Flow):
             ctx.ask(
                 "message",
                 ctx._(
-                    "Write your message to the members of {circle}, in one message ({max} characters "
-                    "at most). They receive it from the bot, with your first name.",
-                    circle=the_circle(ctx.tr, circle.name),
+                    "Write your message to the members of <b>{name}</b>, in one message ({max} "
+                    "characters at most). They receive it from the bot, with your first name.",
+                    name=circle.name,
                     max=circles.CIRCLE_MESSAGE_MAX,
                 ),
                 [(BACK, ctx.tr.plain("Back"))],
@@ -239,10 +239,14 @@ class CirclesFlow(Flow):
             return await self.ask_list(ctx)
         if isinstance(event, Picked):  # « Back »
             return await self.ask_card(ctx)
-        sent = await circles.message_members(ctx.uow, ctx.person.id, int(ctx.data["circle"]), event.text, ctx.now)
+        sent = await circles.message_members(
+            ctx.uow, ctx.person.id, int(ctx.data["circle"]), event.text, ctx.now
+        )
         ctx.say(
             ctx.tr.ngettext(
-                "Your message is on its way to {n} member.", "Your message is on its way to {n} members.", sent
+                "Your message is on its way to {n} member.",
+                "Your message is on its way to {n} members.",
+                sent,
             )
             if sent
             else ctx._("The circle has no other member yet: nobody to send it to.")

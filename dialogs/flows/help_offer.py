@@ -62,6 +62,8 @@ class HelpOfferFlow(Flow):
             ctx.finish()
             ctx.say(ctx._("Nothing was sent."))
             return
-        ref, _ = await chain.relay_message(ctx.uow, ctx.person.id, int(ctx.data["offer"]), event.text, now=ctx.now)
+        ref, _ = await chain.relay_message(
+            ctx.uow, ctx.person.id, int(ctx.data["offer"]), event.text, now=ctx.now
+        )
         ctx.finish()
         ctx.say(ctx._("Sent: your message about <b>{ref}</b> is on its way.", ref=ref))

@@ -77,7 +77,11 @@ class ProposalFlow(Flow):
         if need is not None and need.proposal:
             lines.append(ctx._("The proposal for <b>{ref}</b> so far:", ref=ref))
             lines.append(ctx._("“{text}”", text=need.proposal))
-            lines.append(ctx._("Write the new version in one message; it replaces this one until the need is assigned."))
+            lines.append(
+                ctx._(
+                    "Write the new version in one message; it replaces this one until the need is assigned."
+                )
+            )
         else:
             if need is not None:
                 lines.append(ctx._("<b>{ref}</b> “{text}”", ref=ref, text=snippet(need.text, 200)))

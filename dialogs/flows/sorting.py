@@ -507,7 +507,9 @@ class SortingFlow(Flow):
         if to is S.MERGED and merge_into is not None:
             done += Markup(" ") + ctx._("It was merged into {ref}.", ref=need_ref(merge_into))
         if result.circle is not None:
-            done += Markup(" ") + ctx._("Its circle: {circle}.", circle=the_circle(ctx.tr, result.circle.name))
+            done += Markup(" ") + ctx._(
+                "Its circle: {circle}.", circle=the_circle(ctx.tr, result.circle.name)
+            )
         if result.notified and to in (S.IN_CIRCLE, S.IN_PROJECT):
             done += Markup(" ") + ctx.tr.ngettext(
                 "{n} person was invited to join it.", "{n} people were invited to join it.", result.notified

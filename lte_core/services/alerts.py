@@ -65,7 +65,9 @@ def concerns(alerts: Alerts, person: Person, need: Need) -> bool:
     return False
 
 
-async def _pending(uow: UnitOfWork, alerts: Alerts, cache: dict[int, list[Need]]) -> tuple[Person | None, list[Need], int]:
+async def _pending(
+    uow: UnitOfWork, alerts: Alerts, cache: dict[int, list[Need]]
+) -> tuple[Person | None, list[Need], int]:
     """(the subscriber, the new needs that concern them oldest first, the newest need id seen)."""
     person = await uow.people.get(alerts.person_id)
     if alerts.last_need_id not in cache:

@@ -40,7 +40,11 @@ async def may_write_proposal(uow: UnitOfWork, person_id: int, need_id: int) -> N
     coordinator of its work circle, or the noyau, while it is in the circle or proposed."""
     need = await get_need(uow, need_id)
     if need.status not in WRITABLE:
-        code = "proposal_locked" if need.status.value in ("assigned", "in_project", "realised") else "no_work_circle"
+        code = (
+            "proposal_locked"
+            if need.status.value in ("assigned", "in_project", "realised")
+            else "no_work_circle"
+        )
         raise Invalid(code, ref=need.ref, status=need.status.value)
     hats = (await actor(uow, person_id)).stewardships(need)
     if not hats & {Steward.WORK_CIRCLE, Steward.NOYAU}:

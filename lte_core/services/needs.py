@@ -301,7 +301,12 @@ async def move_need(
     if to is NeedStatus.IN_CIRCLE and circle is not None:
         owners = [m.owner_id for m in await _matching_assets(uow, need)]
         notified = await circles.invite(
-            uow, circle, need, [need.author_id, need.carrier_id, *supporters, *owners], now, exclude=[person_id]
+            uow,
+            circle,
+            need,
+            [need.author_id, need.carrier_id, *supporters, *owners],
+            now,
+            exclude=[person_id],
         )
         return MoveResult(need, move, notified, circle)
     if to is NeedStatus.IN_PROJECT and circle is not None:
