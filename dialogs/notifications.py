@@ -15,17 +15,17 @@ from lte_core.notices import (
     CircleMessage,
     HelpMessage,
     HelpOffered,
-    NeedAlert,
-    NeedAssigned,
-    NeedMatchesAsset,
-    NeedRealised,
-    ProposalMade,
     MissionNew,
     MissionTaken,
+    NeedAlert,
+    NeedAssigned,
     NeedCarried,
+    NeedMatchesAsset,
     NeedMoved,
+    NeedRealised,
     NeedSupported,
     Notice,
+    ProposalMade,
 )
 
 from .cards import realised_line, snippet, the_circle

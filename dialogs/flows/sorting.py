@@ -53,6 +53,7 @@ from collections.abc import Sequence
 from markupsafe import Markup
 
 from lte_core.domain import (
+    CircleKind,
     Invalid,
     Need,
     NeedStatus,
@@ -63,7 +64,6 @@ from lte_core.domain import (
     need_ref,
     parse_need_ref,
 )
-from lte_core.domain import CircleKind
 from lte_core.domain.lifecycle import CLOSING_NOTE_MAX, REASON_MAX
 from lte_core.services import circles, needs
 

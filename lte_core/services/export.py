@@ -21,7 +21,7 @@ from ..store import UnitOfWork
 from ..store.exports import ExportReader
 
 Row = dict[str, Any]
-CHAIN_STEPS = tuple(s for s in NeedStatus if s.is_open) + (NeedStatus.REALISED,)
+CHAIN_STEPS = (*(s for s in NeedStatus if s.is_open), NeedStatus.REALISED)
 Stream = Callable[..., AsyncIterator[Row]]
 
 

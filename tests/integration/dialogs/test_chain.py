@@ -258,7 +258,7 @@ async def test_an_existing_work_circle_can_take_the_need(
 async def test_the_wrong_roles_cannot_move_the_chain(
     people: dict[str, Person], territory: dict[str, Circle], garden: Need, db: Database, clock: FixedClock
 ) -> None:
-    alice, frank = people["alice"], people["frank"]
+    alice = people["alice"]
     # A resident is refused /tri in her language; a work circle is formed by the noyau or the activities circle.
     await alice.command("tri", "B-1")
     assert (
