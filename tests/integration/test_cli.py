@@ -269,8 +269,25 @@ async def test_stats_speak_the_territory_s_language_and_count_missions_places_su
         "mission_places",
         "places_taken",
         "supports",
+        "needs_by_step",
+        "circles_by_kind",
     }
     assert figures["needs_by_status"] == {"in_study": 1} and figures["needs_by_theme"] == {"mobilite": 1}
+    # Every step of the chain, in order, 0 included; circles per kind.
+    assert list(figures["needs_by_step"]) == [
+        "expressed",
+        "in_study",
+        "sorted",
+        "presented",
+        "in_circle",
+        "proposed",
+        "assigned",
+        "in_project",
+        "realised",
+    ]
+    assert figures["needs_by_step"]["in_study"] == 1 and figures["needs_by_step"]["realised"] == 0
+    assert sum(figures["circles_by_kind"].values()) == figures["circles"]
+    assert "le long de la chaîne\u00a0:" in text.stdout.splitlines()
     assert (figures["missions"], figures["mission_places"], figures["places_taken"], figures["supports"]) == (
         1,
         3,
