@@ -146,9 +146,9 @@ def _proposal_made(tr: Tr, n: ProposalMade) -> list[Outgoing]:
         text = tr._("The proposal for need <b>{ref}</b> was revised:", ref=n.ref)
     else:
         text = tr._("A proposal for need <b>{ref}</b> is ready:", ref=n.ref)
-    if n.circle:
-        text += Markup(" ") + tr._("(from {circle})", circle=the_circle(tr, n.circle))
     text += Markup("\n") + tr._("“{text}”", text=snippet(n.text, 1500))
+    if n.circle:
+        text += Markup("\n") + tr._("Written by the work circle <b>{name}</b>.", name=n.circle)
     text += Markup("\n") + tr._("Which thematic circle should take it on?")
     return [Reply(text, (ChainAction.moves(n.need_id).option(tr.plain("Choose the thematic circle")),))]
 

@@ -185,7 +185,7 @@ class SortingFlow(Flow):
         chain = await needs.chain_needs(ctx.uow, ctx.person.id, limit=PAGER.size * 3)
         sorter = (await ctx.uow.people.actor(ctx.person.id)).is_sorter
         if not chain:
-            if not sorter:
+            if not Audience.COORDINATORS.admits(await ctx.uow.people.actor(ctx.person.id)):
                 return self.not_a_sorter(ctx)
             ctx.finish()
             ctx.say(ctx._("No need along the chain waits for you: thank you!"))

@@ -275,11 +275,11 @@ async def move_need(
         circle, _ = await circles.circle_for_need(
             uow, need, CircleKind.PROJECT, now, circle_id=circle_id, name=circle_name
         )
-    work_members = (
-        await uow.circles.member_ids(need.circle_id)
-        if to is NeedStatus.IN_PROJECT and need.circle_id is not None
-        else []
-    )
+    work_members: list[int] = []
+    if to is NeedStatus.IN_PROJECT:  # the members of its work circle(s), not of its thematic circle
+        for cid, kind in await uow.chain.circles_of_need(need.id):
+            if kind == CircleKind.WORK.value:
+                work_members += await uow.circles.member_ids(cid)
     if circle is not None:
         need.circle_id = circle.id
     apply_move(need, move, theme=theme, merge_into=merge_into)

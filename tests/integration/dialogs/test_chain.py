@@ -188,6 +188,7 @@ async def test_from_need_to_project_in_the_chat(
     project = need.circle_id or 0
     for person in (alice, dora):
         assert [r.params["circle_id"] for r in await rows(db, person, "circle_invite")] == [work.id, project]
+    assert await rows(db, frank, "circle_invite") == []  # the thematic circle's members are not its members
     async with UnitOfWork(db) as uow:  # the carrier coordinates the project circle too
         member = await uow.circles.membership(project, ids["bob"])
         assert member is not None and member.role is MemberRole.COORDINATOR
