@@ -287,7 +287,7 @@ async def test_stats_speak_the_territory_s_language_and_count_missions_places_su
     ]
     assert figures["needs_by_step"]["in_study"] == 1 and figures["needs_by_step"]["realised"] == 0
     assert sum(figures["circles_by_kind"].values()) == figures["circles"]
-    assert "le long de la chaîne\u00a0:" in text.stdout.splitlines()
+    assert "Le long de la chaîne\u00a0:" in text.stdout.splitlines()
     assert (figures["missions"], figures["mission_places"], figures["places_taken"], figures["supports"]) == (
         1,
         3,
