@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .. import due
 from ..domain import Invalid, Need, Person, fold
 from ..notices import NeedAlert
 from ..store import UnitOfWork
@@ -46,6 +47,7 @@ async def set_alerts(
         last_need_id=newest[0].id if newest else 0,
         now=now,
     )
+    uow.after_commit(due.poke)
     return await uow.chain.alerts(person_id)
 
 

@@ -28,6 +28,7 @@ from ..domain import (
 from ..domain.lifecycle import FORWARD
 from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
 from ..notices import NeedAssigned, NeedCarried, NeedMatchesAsset, NeedMoved, NeedRealised, NeedSupported
+from .. import due
 from ..store import UnitOfWork
 from . import circles
 from ._common import PRIORITY_BULK, PRIORITY_PERSONAL, actor, consenting, notify
@@ -103,6 +104,7 @@ async def express_need(
     await uow.needs.add_move(need.id, first)
     need.history = [first]
     await _tell_asset_owners(uow, need, now)
+    uow.after_commit(due.poke)  # a new need may make someone's alerts due (services.alerts)
     return need
 
 

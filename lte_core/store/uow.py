@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 
 from .assets import AssetRepo
@@ -42,6 +43,13 @@ class UnitOfWork:
     def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self.db = db
         self.read_only = read_only
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (not if it rolls back): e.g.
+        `lte_core.due.poke`, so the scheduler reads due times that are already written."""
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
 
     def _bind(self, conn: Connection) -> None:
         self.conn = conn
@@ -110,3 +118,5 @@ class UnitOfWork:
             db.lock.release()
         if exc_type is None:
             db.committed()
+            for callback in self._after_commit:
+                callback()

@@ -206,3 +206,39 @@ async def test_a_coordinator_sees_the_members_and_writes_to_them_throttled(
     await alice.send("Encore un, le lendemain")
     assert len(await rows(db, bob, "circle_message")) == 4
     await bob.choose(CircleAction.leave(circle.id).pack())
+
+
+async def test_a_new_need_pokes_the_scheduler_once_committed(
+    alice: Person, db: Database, clock: FixedClock
+) -> None:
+    pokes: list[int] = []
+    stop = due.on_poke(lambda: pokes.append(1))
+    try:
+        alice_id = await person_id(alice)
+        with pytest.raises(RuntimeError):
+            async with UnitOfWork(db) as uow:
+                await needs.express_need(uow, alice_id, "Un lavoir à restaurer", now=clock.now())
+                raise RuntimeError  # rolled back: nothing changed, no poke
+        assert pokes == []
+        await express(db, alice_id, "Un lavoir à restaurer", clock)
+        assert pokes == [1]
+    finally:
+        stop()
+
+
+async def test_the_owners_of_matching_assets_are_invited_to_the_work_circle(
+    alice: Person, bob: Person, db: Database, clock: FixedClock, engine: Engine
+) -> None:
+    camille = await onboard(Person(engine, "camille"), "Camille")
+    alice_id, bob_id, camille_id = await person_id(alice), await person_id(bob), await person_id(camille)
+    need_id = await express(db, alice_id, "Réparer les vélos du quartier", clock, theme="reparation")
+    async with UnitOfWork(db) as uow:
+        await assets.offer_asset(
+            uow, bob_id, AssetKind.SKILL, "Je répare les vélos", ["reparation"], now=clock.now()
+        )
+        for to in (needs.NeedStatus.IN_STUDY, needs.NeedStatus.SORTED, needs.NeedStatus.PRESENTED):
+            await needs.move_need(uow, camille_id, need_id, to, now=clock.now())
+        result = await needs.move_need(uow, camille_id, need_id, needs.NeedStatus.IN_CIRCLE, now=clock.now())
+    assert result.notified == 2  # Alice (the author) and Bob (his asset matched)
+    [invite] = await rows(db, bob, "circle_invite")
+    assert invite.params["need_id"] == need_id
