@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .. import due
 from ..domain import (
     Actor,
     Asset,
@@ -28,7 +29,6 @@ from ..domain import (
 from ..domain.lifecycle import FORWARD
 from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
 from ..notices import NeedAssigned, NeedCarried, NeedMatchesAsset, NeedMoved, NeedRealised, NeedSupported
-from .. import due
 from ..store import UnitOfWork
 from . import circles
 from ._common import PRIORITY_BULK, PRIORITY_PERSONAL, actor, consenting, notify
