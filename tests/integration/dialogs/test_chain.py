@@ -124,6 +124,15 @@ async def test_from_need_to_project_in_the_chat(
             await needs.move_need(uow, ids["camille"], garden.id, S.PROPOSED, now=clock.now())
         assert err.value.code == "proposal_required"
 
+    async with UnitOfWork(db) as uow:  # nor the activities circle's coordinator
+        with pytest.raises(NotAllowed):
+            await chain.write_proposal(uow, ids["eve"], garden.id, PROPOSAL, now=clock.now())
+        with pytest.raises(Invalid) as err:  # the limit, said with its numbers
+            await chain.write_proposal(
+                uow, ids["bob"], garden.id, "x" * (chain.PROPOSAL_MAX + 1), now=clock.now()
+            )
+        assert err.value.code == "text_too_long"
+
     # Bob writes the proposal; the bot restarts in the middle; he sends it after.
     await bob.command("proposition", "B-1")
     assert await dialog_state(bob) == ("proposal", "text")
@@ -176,6 +185,12 @@ async def test_from_need_to_project_in_the_chat(
     assert assigned.params["proposal"].endswith("Avec un composteur.")
     await bob.command("proposition", "B-1")
     assert "ne peut plus être révisée" in bob.text
+
+    # Wrong roles for the project circle: the work circle's coordinator, a thematic circle's member.
+    for who in ("bob", "frank", "alice"):
+        async with UnitOfWork(db) as uow:
+            with pytest.raises(NotAllowed):
+                await needs.move_need(uow, ids[who], garden.id, S.IN_PROJECT, now=clock.now())
 
     # A project circle forms; the work circle's members are invited.
     await eve.choose(ChainAction.moves(garden.id).pack())
