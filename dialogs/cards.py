@@ -77,6 +77,7 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
         lines.append(tr._("Reason: {reason}", reason=need.decline_reason))
     if need.merged_into:
         lines.append(tr._("Merged into {ref}.", ref=need_ref(need.merged_into)))
+    lines.extend(chain_lines(tr, need))
     if history and need.history:
         lines.append(tr._("<i>History:</i>"))
         for move in need.history:
@@ -85,6 +86,16 @@ def need_card(tr: Tr, need: Need, themes: list[Theme], *, history: bool = False)
                 line += Markup(" — ") + tr._("{note}", note=move.note)
             lines.append(line)
     return Markup("\n").join(lines)
+
+
+def chain_lines(tr: Tr, need: Need) -> list[Markup]:
+    """Where the need stands in the chain: its current circle and its proposal."""
+    lines = []
+    if need.circle_name:
+        lines.append(tr._("Circle: {name}", name=need.circle_name))
+    if need.proposal:
+        lines.append(tr._("Proposal: “{text}”", text=snippet(need.proposal, 600)))
+    return lines
 
 
 def carried(tr: Tr, need: Need) -> Markup:
@@ -119,6 +130,8 @@ def circle_card(tr: Tr, circle: Circle) -> Markup:
         lines.append(tr._("Task: {task}", task=tr.plain(CIRCLE_TASK_LABELS[circle.task])))
     if circle.purpose:
         lines.append(tr._("Purpose: {purpose}", purpose=circle.purpose))
+    if circle.need_id:
+        lines.append(tr._("Need: {ref}", ref=need_ref(circle.need_id)))
     lines.append(tr.ngettext("{n} member", "{n} members", circle.members))
     return Markup("\n").join(lines)
 

@@ -20,10 +20,13 @@ from typing import ClassVar
 from .contract import Option
 
 __all__ = [
+    "AlertAction",
+    "ChainAction",
     "CheckinAction",
     "CircleAction",
     "EventAction",
     "GlobalChoice",
+    "HelpAction",
     "MissionAction",
     "ModerationAction",
     "NeedAction",
@@ -198,6 +201,44 @@ class ProgrammeAction(GlobalChoice):
     """Subscribe to a programme's morning digest, or stop it."""
 
     verbs: ClassVar[dict[str, str]] = {"subscribe": "psub", "unsubscribe": "punsub"}
+
+
+class ChainAction(GlobalChoice):
+    """The chain of a need: see the moves one may make on it (`moves`), write its proposal (`propose`)."""
+
+    verbs: ClassVar[dict[str, str]] = {"moves": "step", "propose": "prop"}
+
+    @classmethod
+    def moves(cls, need_id: int) -> ChainAction:
+        return cls("moves", need_id)
+
+    @classmethod
+    def propose(cls, need_id: int) -> ChainAction:
+        return cls("propose", need_id)
+
+
+class AlertAction(GlobalChoice):
+    """Alerts by interest: stop them from the message itself (the id is unused: always one's own)."""
+
+    verbs: ClassVar[dict[str, str]] = {"stop": "alstop"}
+
+    @classmethod
+    def stop(cls) -> AlertAction:
+        return cls("stop", 0)
+
+
+class HelpAction(GlobalChoice):
+    """« Je peux aider » on a need (`offer`, by need id); reply about an offer (`reply`, by offer id)."""
+
+    verbs: ClassVar[dict[str, str]] = {"offer": "help", "reply": "hreply"}
+
+    @classmethod
+    def offer(cls, need_id: int) -> HelpAction:
+        return cls("offer", need_id)
+
+    @classmethod
+    def reply(cls, offer_id: int) -> HelpAction:
+        return cls("reply", offer_id)
 
 
 def _id(text: str) -> int | None:

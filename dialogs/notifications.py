@@ -12,10 +12,14 @@ from lte_core.domain import NeedStatus
 from lte_core.notices import (
     AssetMatches,
     Broadcast,
+    CircleInvite,
+    CircleMessage,
     EventChanged,
     EventNew,
     EventPromoted,
     EventReminder,
+    HelpMessage,
+    HelpOffered,
     ItemHidden,
     MissionCancelled,
     MissionChanged,
@@ -24,17 +28,32 @@ from lte_core.notices import (
     MissionNew,
     MissionReminder,
     MissionTaken,
+    NeedAlert,
+    NeedAssigned,
     NeedCarried,
+    NeedMatchesAsset,
     NeedMoved,
+    NeedRealised,
     NeedSupported,
     Notice,
     ProgrammeDigest,
+    ProposalMade,
     YourItemHidden,
     YourItemRestored,
 )
 
 from .cards import mission_when, realised_line, report_option, snippet, the_circle
-from .choices import EventAction, MissionAction, ModerationAction, NeedAction, OpenFlow
+from .choices import (
+    AlertAction,
+    ChainAction,
+    CircleAction,
+    EventAction,
+    HelpAction,
+    MissionAction,
+    ModerationAction,
+    NeedAction,
+    OpenFlow,
+)
 from .contract import Option, Outgoing, Reply
 from .tr import Tr
 
@@ -302,7 +321,138 @@ def _programme_digest(tr: Tr, n: ProgrammeDigest) -> list[Outgoing]:
     return [Reply(Markup("\n").join(lines), tuple(options))]
 
 
+# The chain ---------------------------------------------------------------------------------------
+
+
+def _circle_invite(tr: Tr, n: CircleInvite) -> list[Outgoing]:
+    if n.circle_kind == "project":
+        text = tr._(
+            "A project circle forms to turn need <b>{ref}</b> into an action: {circle}. Join it?",
+            ref=n.ref,
+            circle=the_circle(tr, n.circle),
+        )
+    else:
+        text = tr._(
+            "A work circle forms around need <b>{ref}</b>: {circle}. It will investigate, look for "
+            "the means and write a proposal. Join it?",
+            ref=n.ref,
+            circle=the_circle(tr, n.circle),
+        )
+    if n.text:
+        text += Markup("\n") + tr._("“{text}”", text=n.text)
+    options = [CircleAction.join(n.circle_id).option(tr.plain("Join"))]
+    if n.carry:
+        text += Markup("\n") + tr._("Nobody carries this need yet: would you take it towards a solution?")
+        options.append(NeedAction.carry(n.need_id).option(tr.plain("Carry this need")))
+    options.append(NeedAction.show(n.need_id).option(tr.plain("See the need")))
+    return [Reply(text, tuple(options))]
+
+
+def _proposal_made(tr: Tr, n: ProposalMade) -> list[Outgoing]:
+    if n.revision > 1:
+        text = tr._("The proposal for need <b>{ref}</b> was revised:", ref=n.ref)
+    else:
+        text = tr._("A proposal for need <b>{ref}</b> is ready:", ref=n.ref)
+    text += Markup("\n") + tr._("“{text}”", text=snippet(n.text, 1500))
+    if n.circle:
+        text += Markup("\n") + tr._("Written by the work circle <b>{name}</b>.", name=n.circle)
+    text += Markup("\n") + tr._("Which thematic circle should take it on?")
+    return [Reply(text, (ChainAction.moves(n.need_id).option(tr.plain("Choose the thematic circle")),))]
+
+
+def _need_assigned(tr: Tr, n: NeedAssigned) -> list[Outgoing]:
+    text = tr._(
+        "Need <b>{ref}</b> and its proposal were entrusted to your circle, <b>{name}</b>:",
+        ref=n.ref,
+        name=n.circle,
+    )
+    text += Markup("\n") + tr._("“{text}”", text=n.text)
+    if n.proposal:
+        text += Markup("\n") + tr._("Proposal: “{text}”", text=snippet(n.proposal, 1000))
+    return [Reply(text, (NeedAction.show(n.need_id).option(tr.plain("See the need")),))]
+
+
+def _need_realised(tr: Tr, n: NeedRealised) -> list[Outgoing]:
+    text = realised_line(tr, n.ref)
+    if n.text:
+        text += Markup("\n") + tr._("“{text}”", text=n.text)
+    text += Markup("\n") + tr._("What was done: {note}", note=n.note)
+    text += Markup("\n") + tr._("Thank you for following it all the way.")
+    return [Reply(text, (NeedAction.show(n.need_id).option(tr.plain("See the need")),))]
+
+
+def _need_alert(tr: Tr, n: NeedAlert) -> list[Outgoing]:
+    count = len(n.needs) + n.more
+    lines = [tr.ngettext("A new need that may interest you:", "{n} new needs that may interest you:", count)]
+    options = []
+    for item in n.needs:
+        need_id, text = int(item[0]), str(item[1])
+        ref = f"B-{need_id}"
+        lines.append(tr._("<b>{ref}</b> {text}", ref=ref, text=snippet(text, 120)))
+        options.append(NeedAction.show(need_id).option(tr.plain("See {ref}").format(ref=ref)))
+    if n.more:
+        lines.append(tr.ngettext("…and {n} more: see /needs.", "…and {n} more: see /needs.", n.more))
+    lines.append(tr._("At most one such message a day."))
+    options.append(AlertAction.stop().option(tr.plain("Stop these alerts")))
+    return [Reply(Markup("\n").join(lines), tuple(options))]
+
+
+def _need_matches_asset(tr: Tr, n: NeedMatchesAsset) -> list[Outgoing]:
+    text = tr._(
+        "A new need could use what you offered (“{description}”):\n<b>{ref}</b> “{text}”",
+        description=snippet(n.description, 80),
+        ref=n.ref,
+        text=n.text,
+    )
+    return [
+        Reply(
+            text,
+            (
+                HelpAction.offer(n.need_id).option(tr.plain("I can help")),
+                NeedAction.show(n.need_id).option(tr.plain("See the need")),
+            ),
+        )
+    ]
+
+
+def _help_offered(tr: Tr, n: HelpOffered) -> list[Outgoing]:
+    text = tr._("{who} can help with your need <b>{ref}</b>.", who=n.who or tr.plain("Someone"), ref=n.ref)
+    if n.description:
+        text += Markup("\n") + tr._("They offer: “{description}”", description=n.description)
+    text += Markup("\n") + tr._("Reply through the bot: neither of you sees the other's account.")
+    return [Reply(text, (HelpAction.reply(n.offer_id).option(tr.plain("Reply")),))]
+
+
+def _help_message(tr: Tr, n: HelpMessage) -> list[Outgoing]:
+    text = tr._(
+        "Message from {who} about <b>{ref}</b>:\n“{text}”",
+        who=n.who or tr.plain("Someone"),
+        ref=n.ref,
+        text=n.text,
+    )
+    return [Reply(text, (HelpAction.reply(n.offer_id).option(tr.plain("Reply")),))]
+
+
+def _circle_message(tr: Tr, n: CircleMessage) -> list[Outgoing]:
+    text = tr._(
+        "Message from {who}, coordinator of {circle}:\n“{text}”",
+        who=n.who or tr.plain("Someone"),
+        circle=the_circle(tr, n.circle),
+        text=n.text,
+    )
+    return [Reply(text)]
+
+
 RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
+    CircleInvite: _circle_invite,
+    ProposalMade: _proposal_made,
+    NeedAssigned: _need_assigned,
+    NeedRealised: _need_realised,
+    NeedAlert: _need_alert,
+    NeedMatchesAsset: _need_matches_asset,
+    HelpOffered: _help_offered,
+    HelpMessage: _help_message,
+    CircleMessage: _circle_message,
     NeedMoved: _need_moved,
     MissionNew: _mission_new,
     MissionTaken: _mission_taken,

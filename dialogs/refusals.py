@@ -18,6 +18,7 @@ WHAT = {
     "event": N_("event"),
     "programme": N_("programme"),
     "milestone": N_("point de passage"),
+    "offer": N_("offer"),
 }
 
 MESSAGES: dict[str, str] = {
@@ -75,6 +76,23 @@ MESSAGES: dict[str, str] = {
     "checkin_closed": N_("The check-in of “{title}” is closed."),
     "checkin_not_registered": N_("“{title}” is full and you are not registered: please see the organisers."),
     "bad_capacity": N_("The number of places must be between 1 and {max}."),
+    # The chain from a need to a project.
+    "proposal_required": N_("{ref} moves to “proposal made” when its proposal is written: use /proposal."),
+    "proposal_locked": N_("The proposal for {ref} can no longer be revised: it is “{status}”."),
+    "no_work_circle": N_("{ref} is “{status}”: its proposal is written once it is in a work circle."),
+    "thematic_circle_required": N_("Please choose the thematic circle {ref} goes to."),
+    "wrong_circle_kind": N_("“{circle}” is not a circle of the right kind for this step."),
+    "closing_note_required": N_(
+        "Please write a closing note: what was done. Everyone who followed {ref} will read it."
+    ),
+    "circle_messages_throttled": N_(
+        "{circle} has already received {max} messages in the last 24 hours: please wait before writing again."
+    ),
+    "alerts_need_interests": N_(
+        "You have not chosen any theme yet: choose your interests in /profile first."
+    ),
+    "alerts_need_place": N_("You have not given your commune yet: add it in /profile first."),
+    "already_offered": N_("You have already offered your help on {ref}: the person was told."),
 }
 
 

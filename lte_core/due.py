@@ -67,9 +67,11 @@ def all_work(settings: Settings | None = None) -> list[DueWork]:
     """Every kind of timed work the bot runs. Each capability appends its own here.
     `settings`: the process's (by default those given to `configure`, else the defaults)."""
     from lte_core.services import reminders  # events (issue 11): reminders, digests, announcements
+    from lte_core.services.alerts import NeedAlerts  # issue 13: alerts by interest, bundled daily
     from lte_core.services.privacy import RetentionWork  # issue 14: retention
 
     settings = settings or current_settings()
     work: list[DueWork] = [RetentionWork.from_settings(settings)]
     work.extend(reminders.work(settings))
+    work.append(NeedAlerts())
     return work

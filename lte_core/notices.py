@@ -251,6 +251,115 @@ class ProgrammeDigest(Notice):
     events: list[dict[str, Any]]
 
 
+# The chain from a need to a project (DESIGN §4) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CircleInvite(Notice):
+    """A work or project circle formed around a need the recipient follows (or could help with):
+    join it; `carry`: the need has no carrier yet, so the invitation also asks for one."""
+
+    kind: ClassVar[str] = "circle_invite"
+    circle_id: int
+    circle: str
+    circle_kind: str
+    need_id: int
+    ref: str
+    text: str = ""
+    carry: bool = False
+
+
+@dataclass(frozen=True)
+class ProposalMade(Notice):
+    """A work circle wrote (or revised) the proposal of a need: to the activities circle and the noyau."""
+
+    kind: ClassVar[str] = "proposal_made"
+    need_id: int
+    ref: str
+    circle: str
+    text: str
+    revision: int = 1
+
+
+@dataclass(frozen=True)
+class NeedAssigned(Notice):
+    """A proposal was handed to the recipient's thematic circle."""
+
+    kind: ClassVar[str] = "need_assigned"
+    need_id: int
+    ref: str
+    circle: str
+    text: str
+    proposal: str = ""
+
+
+@dataclass(frozen=True)
+class NeedRealised(Notice):
+    """The need is realised: the closing note, with thanks, to everyone who followed it."""
+
+    kind: ClassVar[str] = "need_realised"
+    need_id: int
+    ref: str
+    text: str
+    note: str
+
+
+@dataclass(frozen=True)
+class NeedAlert(Notice):
+    """The new needs of the day in the recipient's themes or commune: `needs` is a list of
+    [id, text], `more` how many others came beside them."""
+
+    kind: ClassVar[str] = "need_alert"
+    needs: list[list[Any]]
+    more: int = 0
+
+
+@dataclass(frozen=True)
+class NeedMatchesAsset(Notice):
+    """A new need that the recipient's asset could serve: « Je peux aider »."""
+
+    kind: ClassVar[str] = "need_matches_asset"
+    need_id: int
+    ref: str
+    text: str
+    asset_id: int
+    description: str
+
+
+@dataclass(frozen=True)
+class HelpOffered(Notice):
+    """Someone offers help on the recipient's need (carried or authored); reply through the bot."""
+
+    kind: ClassVar[str] = "help_offered"
+    offer_id: int
+    need_id: int
+    ref: str
+    who: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class HelpMessage(Notice):
+    """A message about a help offer, relayed from the other person (never their channel account)."""
+
+    kind: ClassVar[str] = "help_message"
+    offer_id: int
+    ref: str
+    text: str
+    who: str = ""
+
+
+@dataclass(frozen=True)
+class CircleMessage(Notice):
+    """A coordinator's message to the members of their circle."""
+
+    kind: ClassVar[str] = "circle_message"
+    circle_id: int
+    circle: str
+    text: str
+    who: str = ""
+
+
 NOTICES: dict[str, type[Notice]] = {
     cls.kind: cls
     for cls in (
@@ -278,6 +387,17 @@ NOTICES: dict[str, type[Notice]] = {
         EventPromoted,
         EventChanged,
         ProgrammeDigest,
+        AssetMatches,
+        Broadcast,
+        CircleInvite,
+        ProposalMade,
+        NeedAssigned,
+        NeedRealised,
+        NeedAlert,
+        NeedMatchesAsset,
+        HelpOffered,
+        HelpMessage,
+        CircleMessage,
     )
 }
 
@@ -311,10 +431,14 @@ __all__ = [
     "NOTICES",
     "AssetMatches",
     "Broadcast",
+    "CircleInvite",
+    "CircleMessage",
     "EventChanged",
     "EventNew",
     "EventPromoted",
     "EventReminder",
+    "HelpMessage",
+    "HelpOffered",
     "ItemHidden",
     "MissionCancelled",
     "MissionChanged",
@@ -323,11 +447,16 @@ __all__ = [
     "MissionNew",
     "MissionReminder",
     "MissionTaken",
+    "NeedAlert",
+    "NeedAssigned",
     "NeedCarried",
+    "NeedMatchesAsset",
     "NeedMoved",
+    "NeedRealised",
     "NeedSupported",
     "Notice",
     "ProgrammeDigest",
+    "ProposalMade",
     "YourItemHidden",
     "YourItemRestored",
     "from_row",

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from dialogs.tr import Tr
-from lte_core.domain import NeedStatus, Theme
+from dialogs.tr import CIRCLE_KIND_LABELS, Tr
+from lte_core.domain import CircleKind, NeedStatus, Theme
 from lte_core.services import export
 from lte_core.store import UnitOfWork
 
@@ -27,8 +27,8 @@ def _status(tr: Tr, code: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
-    """The figures: needs by status and by theme, supports, people, circles, members, missions and
-    their places taken. Text in the territory's language (LTE_DEFAULT_LOCALE); JSON for programs."""
+    """The figures: needs by status, along the chain (every step, 0 included) and by theme,
+    supports, people, circles (per kind), members, missions and their places taken. Text in the territory's language (LTE_DEFAULT_LOCALE); JSON for programs."""
     settings = settings_of(ctx)
 
     async def go(runtime: Runtime) -> tuple[dict[str, Any], list[Theme]]:
@@ -51,6 +51,10 @@ def stats(ctx: click.Context, fmt: str) -> None:
         order = {s.value: i for i, s in enumerate(NeedStatus)}
         for code, count in sorted(figures["needs_by_status"].items(), key=lambda kv: order.get(kv[0], 99)):
             click.echo(line(_status(tr, code), count))
+    if figures["needs"]:
+        click.echo(tr.plain("along the chain:"))
+        for code, count in figures["needs_by_step"].items():
+            click.echo(line(_status(tr, code), count))
     if figures["needs_by_theme"]:
         click.echo(tr.plain("by theme:"))
         labelled = [
@@ -69,6 +73,9 @@ def stats(ctx: click.Context, fmt: str) -> None:
             n=n(figures["circles"]), members=n(figures["memberships"])
         )
     )
+    for code, count in figures["circles_by_kind"].items():
+        if count:
+            click.echo(line(tr.plain(CIRCLE_KIND_LABELS[CircleKind(code)]), count))
     click.echo(
         tr.plain("missions: {n}, places taken: {taken} of {places}").format(
             n=n(figures["missions"]), taken=n(figures["places_taken"]), places=n(figures["mission_places"])

@@ -7,12 +7,14 @@ read everything else from the flow itself."""
 from __future__ import annotations
 
 from .agenda import AgendaFlow
+from .alerts import AlertsFlow
 from .base import Flow
 from .browse import BrowseFlow
 from .circles import CirclesFlow
 from .dashboard import DashboardFlow
 from .express import ExpressFlow
 from .forget import ForgetFlow
+from .help_offer import HelpOfferFlow
 from .language import LanguageFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
 from .milestones import MilestonesFlow
@@ -26,6 +28,7 @@ from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
 from .programme import ProgrammeFlow
+from .proposal import ProposalFlow
 from .qr import QrFlow
 from .report import ReportFlow
 from .sorting import SortingFlow
@@ -55,6 +58,9 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         NewEventFlow(),
         MilestonesFlow(),
         SortingFlow(),
+        ProposalFlow(),
+        AlertsFlow(),
+        HelpOfferFlow(),
         QrFlow(),
         ModerationFlow(),
         DashboardFlow(),

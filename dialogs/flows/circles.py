@@ -12,6 +12,10 @@ stateDiagram-v2
     card --> card: join (g.join) | leave (g.leave) → the card again, up to date
     card --> list: back (or to mine, when it came from there)
     card --> [*]: see its missions (g.cmd.missions) | create a mission (g.cmd.new_mission)
+    card --> card: see the members (its coordinators and the noyau)
+    card --> message: write to the members (its coordinators and the noyau)
+    message --> message: empty, too long → said, asked again
+    message --> card: the message → queued for every member (at most 3 a day per circle) | back
 ```
 
 Join and Leave are global choices (they never expire and the service checks them again); when one
@@ -27,9 +31,9 @@ from lte_core.domain import Circle, CircleKind, MemberRole, NotFound
 from lte_core.services import circles
 
 from ..cards import circle_card, circle_line, snippet, the_circle
-from ..choices import CircleAction, OpenFlow
+from ..choices import CircleAction, NeedAction, OpenFlow
 from ..context import Ctx
-from ..contract import Option
+from ..contract import Option, Text
 from ..pager import Pager
 from ..tr import CIRCLE_KIND_LABELS, N_
 from .base import Audience, Flow, Picked, Unexpected, handles, step
@@ -38,6 +42,8 @@ PAGER = Pager(size=8)
 MINE = "mine"
 ALL = "all"
 BACK = "back"
+MEMBERS = "members"
+WRITE = "write"
 
 ROLE_LABELS: dict[MemberRole, str] = {
     MemberRole.MEMBER: N_("member"),
@@ -137,6 +143,12 @@ class CirclesFlow(Flow):
         membership = await ctx.uow.circles.membership(circle_id, ctx.person.id)
         text = circle_card(ctx.tr, circle)
         options: list[tuple[str, str] | Option] = []
+        actor = await ctx.uow.people.actor(ctx.person.id)
+        if actor.is_noyau or (membership is not None and membership.role is MemberRole.COORDINATOR):
+            options.append((MEMBERS, ctx.tr.plain("See the members")))
+            options.append((WRITE, ctx.tr.plain("Write to the members")))
+        if circle.need_id:
+            options.append(NeedAction.show(circle.need_id).option(ctx.tr.plain("See the need")))
         if membership is None:
             options.append(CircleAction.join(circle.id).option(ctx.tr.plain("Join this circle")))
         else:
@@ -187,7 +199,59 @@ class CirclesFlow(Flow):
 
     @step("card")
     async def on_card(self, ctx: Ctx, event: Picked) -> None:
-        await self.back(ctx)  # Back is the card's only choice of its own
+        if "circle" in ctx.data and event.value == MEMBERS:
+            circle, members = await circles.members_of(ctx.uow, ctx.person.id, int(ctx.data["circle"]))
+            lines = [
+                ctx.tr.ngettext(
+                    "{circle} has {n} member:",
+                    "{circle} has {n} members:",
+                    len(members),
+                    circle=the_circle(ctx.tr, circle.name),
+                )
+            ]
+            for name, role in members[:200]:
+                line = ctx._("• {name}", name=name)
+                if role is MemberRole.COORDINATOR:
+                    line += Markup(" ") + ctx._("(coordinator)")
+                lines.append(line)
+            if len(members) > 200:
+                lines.append(ctx._("…and {n} more.", n=len(members) - 200))
+            ctx.say(Markup("\n").join(lines))
+            return await self.ask_card(ctx)
+        if "circle" in ctx.data and event.value == WRITE:
+            circle = await circles.get_circle(ctx.uow, int(ctx.data["circle"]))
+            ctx.ask(
+                "message",
+                ctx._(
+                    "Write your message to the members of <b>{name}</b>, in one message ({max} "
+                    "characters at most). They receive it from the bot, with your first name.",
+                    name=circle.name,
+                    max=circles.CIRCLE_MESSAGE_MAX,
+                ),
+                [(BACK, ctx.tr.plain("Back"))],
+            )
+            return
+        await self.back(ctx)
+
+    @step("message", accepts=(Text, Picked))
+    async def on_message(self, ctx: Ctx, event: Text | Picked) -> None:
+        if "circle" not in ctx.data:
+            return await self.ask_list(ctx)
+        if isinstance(event, Picked):  # « Back »
+            return await self.ask_card(ctx)
+        sent = await circles.message_members(
+            ctx.uow, ctx.person.id, int(ctx.data["circle"]), event.text, ctx.now
+        )
+        ctx.say(
+            ctx.tr.ngettext(
+                "Your message is on its way to {n} member.",
+                "Your message is on its way to {n} members.",
+                sent,
+            )
+            if sent
+            else ctx._("The circle has no other member yet: nobody to send it to.")
+        )
+        await self.ask_card(ctx)
 
     async def after_action(self, ctx: Ctx, step: str) -> None:
         if step == "card" and "circle" in ctx.data:

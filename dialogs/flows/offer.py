@@ -30,7 +30,7 @@ from lte_core.domain.model import DESCRIPTION_MAX, PLACE_MAX
 from lte_core.services import assets
 
 from ..cards import need_line
-from ..choices import NeedAction
+from ..choices import HelpAction, NeedAction
 from ..context import Ctx
 from ..contract import Option, Text
 from ..form import Field, FormFlow
@@ -210,6 +210,8 @@ class OfferFlow(FormFlow):
                 lines.append(need_line(ctx.tr, match.need))
                 label = ctx.tr.plain("See {ref}").format(ref=match.need.ref)
                 options.append(NeedAction.show(match.need.id).option(label))
+                help_label = ctx.tr.plain("I can help with {ref}").format(ref=match.need.ref)
+                options.append(HelpAction.offer(match.need.id).option(help_label))
         else:
             lines.append(ctx._("No need matches it yet: the people who sort the needs will keep it in mind."))
         ctx.say(Markup("\n").join(lines), options)

@@ -26,7 +26,8 @@ class Steward(StrEnum):
     NOYAU = "noyau"
     WORK_CIRCLE = "work_circle"  # coordinators of the need's own work circle
     ACTIVITIES = "activities"  # coordinators of the activities circle
-    PROJECT = "project"  # coordinators of a project circle
+    THEMATIC = "thematic"  # coordinators of the thematic circle the need was assigned to
+    PROJECT = "project"  # coordinators of the need's own project circle
 
 
 FORWARD: dict[NeedStatus, NeedStatus] = {
@@ -49,7 +50,9 @@ STEWARDS: dict[NeedStatus, frozenset[Steward]] = {
     S.IN_CIRCLE: frozenset({Steward.NOYAU, Steward.ACTIVITIES}),
     S.PROPOSED: frozenset({Steward.WORK_CIRCLE, Steward.NOYAU}),
     S.ASSIGNED: frozenset({Steward.ACTIVITIES, Steward.NOYAU}),
-    S.IN_PROJECT: frozenset({Steward.ACTIVITIES, Steward.PROJECT, Steward.NOYAU}),
+    # The activities circle « fait émerger le cercle de projet »; the thematic circle the proposal
+    # went to may start it too.
+    S.IN_PROJECT: frozenset({Steward.ACTIVITIES, Steward.THEMATIC, Steward.NOYAU}),
     S.REALISED: frozenset({Steward.PROJECT, Steward.NOYAU}),
     S.WITHDRAWN: frozenset({Steward.AUTHOR}),
     S.MERGED: frozenset({Steward.SORTING, Steward.NOYAU}),
@@ -57,6 +60,8 @@ STEWARDS: dict[NeedStatus, frozenset[Steward]] = {
 }
 
 REASON_MAX = 500
+# A closing note says what was done: it is sent, with thanks, to everyone who followed the need.
+CLOSING_NOTE_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,14 @@ class Actor:
                 hats.add(Steward.SORTING)
             elif c.kind is CircleKind.ACTIVITIES:
                 hats.add(Steward.ACTIVITIES)
+            elif need.circle_id != c.circle_id:
+                continue  # the circles below own a step only of their own need
             elif c.kind is CircleKind.PROJECT:
                 hats.add(Steward.PROJECT)
-            elif c.kind is CircleKind.WORK and need.circle_id == c.circle_id:
+            elif c.kind is CircleKind.WORK:
                 hats.add(Steward.WORK_CIRCLE)
+            elif c.kind is CircleKind.THEMATIC:
+                hats.add(Steward.THEMATIC)
         return frozenset(hats)
 
 
@@ -143,8 +152,11 @@ def check_move(
         raise Invalid("theme_required", ref=need.ref)
     if to is S.DECLINED and not (note and note.strip()):
         raise Invalid("reason_required", ref=need.ref)
-    if note is not None and len(note) > REASON_MAX:
-        raise Invalid("text_too_long", field="reason", max=REASON_MAX, length=len(note))
+    if to is S.REALISED and not (note and note.strip()):
+        raise Invalid("closing_note_required", ref=need.ref)
+    limit = CLOSING_NOTE_MAX if to is S.REALISED else REASON_MAX
+    if note is not None and len(note) > limit:
+        raise Invalid("text_too_long", field="reason", max=limit, length=len(note))
     if to is S.MERGED:
         if merge_into is None:
             raise Invalid("merge_target_required", ref=need.ref)

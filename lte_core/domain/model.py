@@ -164,6 +164,9 @@ class Need:
     supports: int = 0
     history: list[NeedMove] = field(default_factory=list)
     hidden: bool = False  # reported past the threshold or hidden by the noyau
+    # Read with the need's card (`NeedRepo.get`), not in lists: its circle's name, its proposal.
+    circle_name: str | None = None
+    proposal: str | None = None
 
     @property
     def ref(self) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
+from .. import due
 from ..domain import (
     Circle,
     CircleKind,
@@ -13,6 +14,7 @@ from ..domain import (
     Invalid,
     MemberRole,
     Mission,
+    Need,
     NotAllowed,
     NotFound,
     clean_text,
@@ -20,6 +22,8 @@ from ..domain import (
 )
 from ..domain.model import DESCRIPTION_MAX, MISSION_PLACES_MAX, NAME_MAX, PLACE_MAX, TITLE_MAX
 from ..notices import (
+    CircleInvite,
+    CircleMessage,
     MissionCancelled,
     MissionChanged,
     MissionLeft,
@@ -195,6 +199,7 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
         raise Invalid("mission_full", mission=mission.title)
     await uow.missions.take(mission_id, person_id, now)
     mission.taken += 1
+    uow.after_commit(due.poke)  # its reminders (issue 11) are due for one more person
     person = await person_of(uow, person_id)
     await notify(
         uow,
@@ -221,6 +226,7 @@ async def leave_place(uow: UnitOfWork, person_id: int, mission_id: int, now: dat
     if not await uow.missions.leave(mission_id, person_id):
         raise Invalid("place_not_taken", mission=mission.title)
     mission.taken -= 1
+    uow.after_commit(due.poke)
     if not mission.cancelled and mission.starts_at > now:
         person = await person_of(uow, person_id)
         await notify(
@@ -350,6 +356,7 @@ async def update_mission(
     if not changed:
         return mission, 0
     await uow.missions.update(mission)
+    uow.after_commit(due.poke)  # a new start moves its reminders
     told = [c for c in changed if c in ("title", "place", "when", "ends")]
     if not told:
         return mission, 0
@@ -381,6 +388,7 @@ async def cancel_mission(
     note = clean_text(note, field_name="note", max_len=DESCRIPTION_MAX, min_len=0) if note else ""
     await uow.missions.cancel(mission_id, note, now)
     mission.cancelled = True
+    uow.after_commit(due.poke)
     sent = await notify(
         uow,
         await uow.missions.taker_ids(mission_id),
@@ -431,3 +439,128 @@ async def coordinated_circles(uow: UnitOfWork, person_id: int) -> list[Circle]:
     if who.is_noyau:
         return await uow.circles.all()
     return [c for c, role in await uow.circles.of_person(person_id) if role is MemberRole.COORDINATOR]
+
+
+# The chain: circles formed around a need ---------------------------------------------------------
+
+# What a coordinator may send a circle's members: this many messages per circle in a day.
+CIRCLE_MESSAGES_PER_DAY = 3
+CIRCLE_MESSAGE_MAX = 1000
+CHAIN_KINDS = {CircleKind.WORK, CircleKind.PROJECT}
+
+
+def need_circle_name(need: Need, kind: CircleKind) -> str:
+    """« Un jardin partagé pour le quartier… (B-3) »: a circle named after its need, the reference
+    keeping it apart from a circle of another need that says the same; a project circle is
+    « Projet B-3 : … » (circle names are the territory's data, in its language)."""
+    flat = " ".join(need.text.split())
+    base = flat if len(flat) <= 60 else flat[:59].rsplit(" ", 1)[0] + "…"
+    if kind is CircleKind.PROJECT:
+        return f"Projet {need.ref} : {base}"
+    return f"{base} ({need.ref})"
+
+
+async def circle_for_need(
+    uow: UnitOfWork,
+    need: Need,
+    kind: CircleKind,
+    now: datetime,
+    *,
+    circle_id: int | None = None,
+    name: str | None = None,
+) -> tuple[Circle, bool]:
+    """The work or project circle a need moves into: an existing circle of that kind, or a new one
+    named after the need (purpose: its text). Returns the circle and whether it is new."""
+    if circle_id is not None:
+        circle = await get_circle(uow, circle_id)
+        if circle.kind is not kind:
+            raise Invalid("wrong_circle_kind", circle=circle.name, kind=kind.value)
+        if circle.need_id is None:  # a circle attached to a need knows it (DESIGN §4)
+            circle.need_id = need.id
+            await uow.conn.execute("UPDATE circles SET need_id = ? WHERE id = ?", (need.id, circle.id))
+        return circle, False
+    wanted = clean_text(name or need_circle_name(need, kind), field_name="circle_name", max_len=NAME_MAX * 2)
+    candidate, n = wanted, 1
+    while await uow.circles.by_name(candidate):  # a name taken by another circle: numbered
+        n += 1
+        candidate = f"{wanted} {n}"
+    purpose = need.text[:DESCRIPTION_MAX]
+    circle = await uow.circles.add(Circle(0, kind, candidate, purpose, now, None, need.theme, need.id))
+    return circle, True
+
+
+async def invite(
+    uow: UnitOfWork,
+    circle: Circle,
+    need: Need,
+    recipients: list[int | None],
+    now: datetime,
+    *,
+    exclude: list[int | None],
+) -> int:
+    """Invite people to join a circle of a need (with « Rejoindre »); those already in it are not.
+    A need without a carrier asks for one in the same message."""
+    inside = set(await uow.circles.member_ids(circle.id))
+    notice = CircleInvite(
+        circle_id=circle.id,
+        circle=circle.name,
+        circle_kind=circle.kind.value,
+        need_id=need.id,
+        ref=need.ref,
+        text=need.text[:200],
+        carry=need.carrier_id is None and need.status.is_open,
+    )
+    return await notify(
+        uow,
+        [p for p in recipients if p not in inside],
+        notice,
+        key=f"invite:{circle.id}:{need.id}",
+        now=now,
+        exclude=exclude,
+    )
+
+
+async def need_followers(uow: UnitOfWork, need: Need) -> list[int | None]:
+    """Everyone who followed a need: its author, its carrier, its supporters and the members of
+    the circles formed around it (work, project) and of its current circle."""
+    followers: list[int | None] = [need.author_id, need.carrier_id, *await uow.needs.supporter_ids(need.id)]
+    circle_ids = [cid for cid, _kind in await uow.chain.circles_of_need(need.id)]
+    if need.circle_id is not None and need.circle_id not in circle_ids:
+        circle_ids.append(need.circle_id)
+    for cid in circle_ids:
+        followers.extend(await uow.circles.member_ids(cid))
+    return followers
+
+
+async def members_of(uow: UnitOfWork, by: int, circle_id: int) -> tuple[Circle, list[tuple[str, MemberRole]]]:
+    """The members of a circle, coordinators first (first names): for its coordinators and the noyau."""
+    circle = await get_circle(uow, circle_id)
+    who = await actor(uow, by)
+    if not (who.is_noyau or who.coordinates(circle_id)):
+        raise NotAllowed("circle_members", circle=circle.name)
+    return circle, [
+        (name or f"#{pid}", MemberRole(role)) for pid, name, role in await uow.chain.member_names(circle_id)
+    ]
+
+
+async def message_members(uow: UnitOfWork, by: int, circle_id: int, text: str, now: datetime) -> int:
+    """A coordinator (or the noyau) writes to every member of the circle, through the outbox as
+    bulk; at most CIRCLE_MESSAGES_PER_DAY a circle in 24 hours. Returns how many were queued."""
+    circle = await get_circle(uow, circle_id)
+    who = await actor(uow, by)
+    if not (who.is_noyau or who.coordinates(circle_id)):
+        raise NotAllowed("message_circle", circle=circle.name)
+    body = clean_text(text, field_name="message", max_len=CIRCLE_MESSAGE_MAX)
+    if await uow.chain.circle_messages_since(circle_id, now - timedelta(days=1)) >= CIRCLE_MESSAGES_PER_DAY:
+        raise Invalid("circle_messages_throttled", circle=circle.name, max=CIRCLE_MESSAGES_PER_DAY)
+    message_id = await uow.chain.add_circle_message(circle_id, by, body, now)
+    sender = await person_of(uow, by)
+    return await notify(
+        uow,
+        await uow.circles.member_ids(circle_id),
+        CircleMessage(circle_id=circle_id, circle=circle.name, text=body, who=sender.first_name or ""),
+        key=f"circle_message:{message_id}",
+        now=now,
+        exclude=[by],
+        priority=PRIORITY_BULK,
+    )

@@ -3,7 +3,7 @@
 Every permission is checked here: the noyau (or the operator, `by` None) and a circle's
 coordinators create events; whoever created an event, the coordinators of its circle and the
 noyau manage it (who comes, check-in, cancel). Reminder rows follow each change of a
-registration in the same transaction; `due.poke()` tells the scheduler times changed (it reads
+registration in the same transaction; `due.poke()` (after the commit) tells the scheduler times changed (it reads
 them after this transaction commits: it waits for the write lock)."""
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ async def create_event(
         event.programme_id = await repo(uow).programme(name, now)
         event.programme = name
     await repo(uow).add(event, now)
-    due.poke()
+    uow.after_commit(due.poke)  # the scheduler reads the rows once written
     return event
 
 
@@ -131,7 +131,7 @@ async def announce(
         raise Refused("event_closed", title=event.title)
     at = release_at(now, quiet, tz)
     await events.set_announce(event.id, at)
-    due.poke()
+    uow.after_commit(due.poke)  # the scheduler reads the rows once written
     return len([p for p in await events.audience(event) if p != by]), at
 
 
@@ -167,7 +167,7 @@ async def change_event(
         )
     if changed.capacity != event.capacity:
         await _promote(uow, event.id, now, offsets)
-    due.poke()
+    uow.after_commit(due.poke)  # the scheduler reads the rows once written
     return moved or changed.place != event.place
 
 
@@ -182,7 +182,7 @@ async def cancel_event(uow: UnitOfWork, by: int | None, event_id: int, *, now: d
     people = await events.ids(event.id, ("registered", "waiting"))
     notice = EventChanged(event.id, event.title, event.starts_at, event.place, cancelled=True)
     told = await notify(uow, people, notice, key=f"event-cancelled:{event.id}", now=now)
-    due.poke()
+    uow.after_commit(due.poke)  # the scheduler reads the rows once written
     return replace(event, cancelled=True), told
 
 
@@ -234,7 +234,7 @@ async def register(
     await events.set_status(event.id, person_id, status, now)
     if status == "registered":
         await events.sync_event_reminders(offsets, now, event.id)
-        due.poke()
+        uow.after_commit(due.poke)  # the scheduler reads the rows once written
     fresh = await get_event(uow, event.id)
     return Standing(fresh, status, await events.position(event.id, person_id))
 
@@ -254,7 +254,7 @@ async def unregister(
     await events.set_status(event.id, person_id, "cancelled", now)
     await events.cancel_reminders(event_id=event.id, person_id=person_id, now=now)
     promoted = await _promote(uow, event.id, now, offsets) if reg.status == "registered" else []
-    due.poke()
+    uow.after_commit(due.poke)  # the scheduler reads the rows once written
     return Standing(await get_event(uow, event.id), "cancelled"), promoted
 
 
@@ -361,7 +361,7 @@ async def subscribe(uow: UnitOfWork, person_id: int, programme_id: int, on: bool
     changed = await (
         events.subscribe(programme_id, person_id, now) if on else events.unsubscribe(programme_id, person_id)
     )
-    due.poke()
+    uow.after_commit(due.poke)  # the scheduler reads the rows once written
     return changed
 
 

@@ -15,12 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..clock import from_iso
-from ..domain import need_ref
+from ..domain import NeedStatus, need_ref
 from ..store import UnitOfWork
 from ..store.exports import ExportReader
 from .privacy import pseudonym
 
 Row = dict[str, Any]
+CHAIN_STEPS = (*(s for s in NeedStatus if s.is_open), NeedStatus.REALISED)
 Stream = Callable[..., AsyncIterator[Row]]
 
 
@@ -85,6 +86,8 @@ async def iter_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) 
             "created_at": local(need["created_at"]),
             "merged_into": need_ref(need["merged_into"]) if need["merged_into"] else None,
             "decline_reason": need["decline_reason"],
+            "circle": need["circle_name"],
+            "proposal": need["proposal"],
             "history": history,
         }
         if not anonymous:
@@ -357,6 +360,9 @@ async def stats(uow: UnitOfWork) -> dict[str, Any]:
     return {
         "needs": sum(by_status.values()),
         "needs_by_status": by_status,
+        # The chain (DESIGN §4): every step from expressed to realised, 0 included, in order.
+        "needs_by_step": {s.value: by_status.get(s.value, 0) for s in CHAIN_STEPS},
+        "circles_by_kind": await reader.circles_by_kind(),
         "needs_by_theme": by_theme,
         "people": people,
         "people_consented": consented,

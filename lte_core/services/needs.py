@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .. import due
 from ..domain import (
     Actor,
+    Asset,
+    Circle,
+    CircleKind,
     Invalid,
+    MemberRole,
     Need,
     NeedMove,
     NeedStatus,
@@ -18,12 +23,15 @@ from ..domain import (
     apply_move,
     check_move,
     clean_text,
+    match_needs,
     need_ref,
 )
+from ..domain.lifecycle import FORWARD
 from ..domain.model import CLOSED_STATUSES, NEED_TEXT_MAX, NEED_TEXT_MIN, PLACE_MAX
-from ..notices import NeedCarried, NeedMoved, NeedSupported
+from ..notices import NeedAssigned, NeedCarried, NeedMatchesAsset, NeedMoved, NeedRealised, NeedSupported
 from ..store import UnitOfWork
-from ._common import PRIORITY_PERSONAL, actor, consenting, notify
+from . import circles
+from ._common import PRIORITY_BULK, PRIORITY_PERSONAL, actor, consenting, notify
 
 OPEN_STATUSES = tuple(s for s in NeedStatus if s not in CLOSED_STATUSES)
 QUEUE_STATUSES = (NeedStatus.EXPRESSED, NeedStatus.IN_STUDY, NeedStatus.SORTED)
@@ -31,6 +39,16 @@ QUEUE_STATUSES = (NeedStatus.EXPRESSED, NeedStatus.IN_STUDY, NeedStatus.SORTED)
 # The author hears of the supports of a window in one message, sent this long after the first:
 # « 3 personnes soutiennent désormais votre besoin », not three messages.
 SUPPORTS_BUNDLE = timedelta(minutes=10)
+# How many owners of matching assets hear of a new need, or are invited to its work circle.
+ASSET_MATCHES = 5
+# The steps of the chain after the sorting, in order (`lte-bot stats`, the chain's list).
+CHAIN_STATUSES = (
+    NeedStatus.PRESENTED,
+    NeedStatus.IN_CIRCLE,
+    NeedStatus.PROPOSED,
+    NeedStatus.ASSIGNED,
+    NeedStatus.IN_PROJECT,
+)
 
 
 async def get_need(uow: UnitOfWork, need_id: int, *, history: bool = False) -> Need:
@@ -85,7 +103,28 @@ async def express_need(
     first = NeedMove(None, NeedStatus.EXPRESSED, person_id, now)
     await uow.needs.add_move(need.id, first)
     need.history = [first]
+    await _tell_asset_owners(uow, need, now)
+    uow.after_commit(due.poke)  # a new need may make someone's alerts due (services.alerts)
     return need
+
+
+async def _tell_asset_owners(uow: UnitOfWork, need: Need, now: datetime) -> None:
+    """The owners of the assets that could serve a new need hear of it, with « Je peux aider »."""
+    for asset in await _matching_assets(uow, need):
+        await notify(
+            uow,
+            [asset.owner_id],
+            NeedMatchesAsset(
+                need_id=need.id,
+                ref=need.ref,
+                text=need.text[:200],
+                asset_id=asset.id,
+                description=asset.description[:200],
+            ),
+            key=f"need:{need.id}:asset:{asset.id}",
+            now=now,
+            exclude=[need.author_id],
+        )
 
 
 async def similar_needs(uow: UnitOfWork, text: str, *, limit: int = 3) -> list[Need]:
@@ -158,6 +197,13 @@ async def carry_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetim
         raise Invalid("has_carrier", ref=need.ref)
     need.carrier_id = person_id
     await uow.needs.save(need, now)
+    if need.circle_id is not None and need.status in (
+        NeedStatus.IN_CIRCLE,
+        NeedStatus.PROPOSED,
+        NeedStatus.IN_PROJECT,
+    ):
+        # Carried once its circle formed (« Porter ce besoin » on the invitation): its coordinator.
+        await uow.circles.join(need.circle_id, person_id, MemberRole.COORDINATOR, now)
     await notify(
         uow,
         [need.author_id],
@@ -185,6 +231,7 @@ class MoveResult:
     need: Need
     move: NeedMove
     notified: int
+    circle: Circle | None = None  # the circle the move formed, attached or assigned to
 
 
 async def move_need(
@@ -198,19 +245,47 @@ async def move_need(
     theme: str | None = None,
     merge_into: int | None = None,
     circle_id: int | None = None,
+    circle_name: str | None = None,
+    _proposal: bool = False,
 ) -> MoveResult:
-    """Move a need one step, if this person's role owns that step; notify author, carrier, supporters."""
+    """Move a need one step, if this person's role owns that step; notify author, carrier, supporters.
+
+    The moves of the chain carry their circle (DESIGN §4): `in_circle` forms the need's work circle
+    (or attaches the work circle `circle_id`), `assigned` needs the thematic circle `circle_id`,
+    `in_project` forms the project circle (or attaches `circle_id`), `realised` needs a closing
+    note (`note`), sent with thanks to everyone who followed the need. `proposed` is made by
+    writing the proposal (`services.chain.write_proposal`)."""
     who = await actor(uow, person_id)
     need = await get_need(uow, need_id, history=True)
     await check_theme(uow, theme)
     target = await get_need(uow, merge_into) if merge_into is not None else None
     move = check_move(need, to, who, now, note=note, theme=theme, merge_into=target)
-    if to is NeedStatus.IN_CIRCLE and circle_id is not None:
-        circle = await uow.circles.get(circle_id)
-        if circle is None:
-            raise NotFound("circle", circle_id)
-        need.circle_id = circle_id
+    if to is NeedStatus.PROPOSED and not _proposal:
+        raise Invalid("proposal_required", ref=need.ref)
     supporters = await uow.needs.supporter_ids(need.id)
+    followers_before = await circles.need_followers(uow, need) if to is NeedStatus.REALISED else []
+    circle: Circle | None = None
+    if to is NeedStatus.IN_CIRCLE:
+        circle, _ = await circles.circle_for_need(
+            uow, need, CircleKind.WORK, now, circle_id=circle_id, name=circle_name
+        )
+    elif to is NeedStatus.ASSIGNED:
+        if circle_id is None:
+            raise Invalid("thematic_circle_required", ref=need.ref)
+        circle = await circles.get_circle(uow, circle_id)
+        if circle.kind is not CircleKind.THEMATIC:
+            raise Invalid("wrong_circle_kind", circle=circle.name, kind=CircleKind.THEMATIC.value)
+    elif to is NeedStatus.IN_PROJECT:
+        circle, _ = await circles.circle_for_need(
+            uow, need, CircleKind.PROJECT, now, circle_id=circle_id, name=circle_name
+        )
+    work_members: list[int] = []
+    if to is NeedStatus.IN_PROJECT:  # the members of its work circle(s), not of its thematic circle
+        for cid, kind in await uow.chain.circles_of_need(need.id):
+            if kind == CircleKind.WORK.value:
+                work_members += await uow.circles.member_ids(cid)
+    if circle is not None:
+        need.circle_id = circle.id
     apply_move(need, move, theme=theme, merge_into=merge_into)
     if not to.is_open and need.author_id is not None:
         # Closed: the author's pending notice of supports is not sent (its count cannot exceed them).
@@ -224,6 +299,40 @@ async def move_need(
         # The merged need's author now stands behind the target too.
         if need.author_id is not None and need.author_id != target.author_id:
             await uow.needs.add_support(target.id, need.author_id, now)
+    if circle is not None and need.carrier_id is not None and to is not NeedStatus.ASSIGNED:
+        # The carrier is the first coordinator of the need's work circle, and of its project circle.
+        await uow.circles.join(circle.id, need.carrier_id, MemberRole.COORDINATOR, now)
+    if to is NeedStatus.IN_CIRCLE and circle is not None:
+        owners = [m.owner_id for m in await _matching_assets(uow, need)]
+        notified = await circles.invite(
+            uow,
+            circle,
+            need,
+            [need.author_id, need.carrier_id, *supporters, *owners],
+            now,
+            exclude=[person_id],
+        )
+        return MoveResult(need, move, notified, circle)
+    if to is NeedStatus.IN_PROJECT and circle is not None:
+        notified = await circles.invite(
+            uow,
+            circle,
+            need,
+            [*work_members, need.author_id, need.carrier_id, *supporters],
+            now,
+            exclude=[person_id],
+        )
+        return MoveResult(need, move, notified, circle)
+    if to is NeedStatus.REALISED:
+        notified = await notify(
+            uow,
+            followers_before,
+            NeedRealised(need_id=need.id, ref=need.ref, text=need.text[:200], note=move.note or ""),
+            key=f"need:{need.id}:realised",
+            now=now,
+            exclude=[person_id],
+        )
+        return MoveResult(need, move, notified, None)
     notice = NeedMoved(
         need_id=need.id,
         ref=need.ref,
@@ -242,7 +351,35 @@ async def move_need(
         now=now,
         exclude=[person_id],
     )
-    return MoveResult(need, move, notified)
+    if to is NeedStatus.ASSIGNED and circle is not None:
+        proposal = await uow.chain.proposal(need.id)
+        await notify(
+            uow,
+            await uow.circles.member_ids(circle.id),
+            NeedAssigned(
+                need_id=need.id,
+                ref=need.ref,
+                circle=circle.name,
+                text=need.text[:200],
+                proposal=proposal.text[:1000] if proposal else "",
+            ),
+            key=f"need:{need.id}:assigned:{circle.id}",
+            now=now,
+            exclude=[person_id, need.author_id, need.carrier_id, *supporters],
+            priority=PRIORITY_BULK,
+        )
+    return MoveResult(need, move, notified, circle)
+
+
+async def _matching_assets(uow: UnitOfWork, need: Need) -> list[Asset]:
+    """The assets (not withdrawn) that could serve a need, best first, a few."""
+    found = []
+    for asset in await uow.assets.all():
+        match = match_needs(asset, [need], limit=1)
+        if match and asset.owner_id != need.author_id:
+            found.append((match[0].score, asset))
+    found.sort(key=lambda pair: (-pair[0], pair[1].id))
+    return [asset for _, asset in found[:ASSET_MATCHES]]
 
 
 async def withdraw_need(uow: UnitOfWork, person_id: int, need_id: int, now: datetime) -> MoveResult:
@@ -333,7 +470,18 @@ async def _hidden_for(uow: UnitOfWork, viewer: int | None) -> int | None:
     return None if who.is_noyau else viewer
 
 
+async def chain_needs(uow: UnitOfWork, person_id: int, *, limit: int = 50) -> list[Need]:
+    """The needs along the chain (presented → in a project) this person may move forward, oldest first."""
+    who = await actor(uow, person_id)
+    found = await uow.needs.query(statuses=CHAIN_STATUSES, limit=2000, oldest_first=True)
+    return [n for n in found if FORWARD_OF.get(n.status) in allowed_moves(n, who)][:limit]
+
+
+FORWARD_OF = {s: FORWARD[s] for s in CHAIN_STATUSES}
+
+
 __all__ = [
+    "CHAIN_STATUSES",
     "OPEN_STATUSES",
     "SUPPORTS_BUNDLE",
     "MoveResult",
@@ -341,6 +489,7 @@ __all__ = [
     "browse_needs",
     "carried_needs",
     "carry_need",
+    "chain_needs",
     "drop_carry",
     "express_need",
     "get_need",

@@ -26,12 +26,14 @@ async def _rows_of(conn: Connection, sql: str, args: tuple[object, ...] = ()) ->
 # need_moves by its need_id index, so no sort and no per-need query.
 _NEEDS = (
     "SELECT n.*, (SELECT count(*) FROM supports s WHERE s.need_id = n.id) AS supports, "
-    "a.first_name AS author_name, c.first_name AS carrier_name, "
+    "a.first_name AS author_name, c.first_name AS carrier_name, ci.name AS circle_name, "
+    "(SELECT p2.text FROM proposals p2 WHERE p2.need_id = n.id ORDER BY p2.revision DESC LIMIT 1) AS proposal, "
     "m.id AS move_id, m.from_status AS move_from, m.to_status AS move_to, m.actor_id AS move_actor, "
     "m.note AS move_note, m.at AS move_at, p.first_name AS actor_name "
     "FROM needs n "
     "LEFT JOIN persons a ON a.id = n.author_id "
     "LEFT JOIN persons c ON c.id = n.carrier_id "
+    "LEFT JOIN circles ci ON ci.id = n.circle_id "
     "LEFT JOIN need_moves m ON m.need_id = n.id "
     "LEFT JOIN persons p ON p.id = m.actor_id "
     "ORDER BY n.id, m.id"
@@ -45,8 +47,8 @@ class ExportReader:
     async def needs(self) -> AsyncIterator[tuple[Row, list[Row]]]:
         """Every need, oldest first, with its moves oldest first.
 
-        A need's row holds the columns of `needs`, `supports` (a count), `author_name` and
-        `carrier_name`; a move's row `move_from`, `move_to`, `move_actor`, `move_note`, `move_at`
+        A need's row holds the columns of `needs`, `supports` (a count), `author_name`,
+        `carrier_name`, `circle_name` (its current circle) and `proposal` (its latest revision); a move's row `move_from`, `move_to`, `move_actor`, `move_note`, `move_at`
         and `actor_name`. Rows, not entities: building 120 000 entities only to flatten them
         again took most of an export's time."""
         current: Row | None = None
@@ -106,6 +108,16 @@ class ExportReader:
                 identities.append(f"{row['ident_channel']}:{row['ident_external']}")
         if current is not None:
             yield current, identities
+
+    async def circles_by_kind(self) -> dict[str, int]:
+        """Circles not archived, per kind (every kind, 0 included)."""
+        counts = dict.fromkeys(("mission", "work", "activities", "thematic", "project"), 0)
+        async with self.conn.execute(
+            "SELECT kind, count(*) FROM circles WHERE archived_at IS NULL GROUP BY kind"
+        ) as cur:
+            for row in await cur.fetchall():
+                counts[row[0]] = int(row[1])
+        return counts
 
     async def asset_count(self) -> int:
         async with self.conn.execute("SELECT count(*) FROM assets WHERE withdrawn_at IS NULL") as cur:

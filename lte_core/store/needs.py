@@ -58,11 +58,17 @@ class NeedRepo:
         return need
 
     async def get(self, need_id: int, *, history: bool = False) -> Need | None:
-        async with self.conn.execute(_SELECT + " WHERE n.id = ?", (need_id,)) as cur:
+        async with self.conn.execute(
+            _SELECT_SUPPORTS + ", (SELECT c.name FROM circles c WHERE c.id = n.circle_id) AS circle_name, "
+            "(SELECT p.text FROM proposals p WHERE p.need_id = n.id ORDER BY p.revision DESC LIMIT 1) "
+            "AS proposal FROM needs n WHERE n.id = ?",
+            (need_id,),
+        ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         need = _rows.need(row)
+        need.circle_name, need.proposal = row["circle_name"], row["proposal"]
         if history:
             need.history = await self.history(need_id)
         return need

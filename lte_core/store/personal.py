@@ -34,6 +34,11 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "programme_subscribers": ("person_id",),
     "reminders": ("person_id",),
     "milestones": ("done_by",),
+    "proposals": ("author_id",),
+    "need_alerts": ("person_id",),
+    "help_offers": ("helper_id", "recipient_id"),
+    "help_messages": ("sender_id",),
+    "circle_messages": ("sender_id",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.
@@ -71,6 +76,13 @@ ERASURE: Final[dict[str, dict[str, Erasure]]] = {
     "programme_subscribers": {"person_id": "delete"},
     "reminders": {"person_id": "delete"},
     "milestones": {"done_by": "null"},
+    # The chain (0012): a proposal is the work circle's and stays, without its writer; alerts,
+    # offers of help and the messages a person wrote go with them.
+    "proposals": {"author_id": "null"},
+    "need_alerts": {"person_id": "delete"},
+    "help_offers": {"helper_id": "delete", "recipient_id": "delete"},
+    "help_messages": {"sender_id": "delete"},
+    "circle_messages": {"sender_id": "delete"},
     "web_links": {"person_id": "delete"},
     "web_sessions": {"person_id": "delete"},
     "socle_ticks": {"done_by": "null"},

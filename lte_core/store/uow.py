@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 
 from .assets import AssetRepo
+from .chain import ChainRepo
 from .circles import CircleRepo, MissionRepo
 from .conn import Connection
 from .db import Database
@@ -39,10 +41,18 @@ class UnitOfWork:
     kv: KvRepo
     privacy: PrivacyRepo
     moderation: ModerationRepo
+    chain: ChainRepo
 
     def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self.db = db
         self.read_only = read_only
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (not if it rolls back): e.g.
+        `lte_core.due.poke`, so the scheduler reads due times that are already written."""
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
 
     def _bind(self, conn: Connection) -> None:
         self.conn = conn
@@ -57,6 +67,7 @@ class UnitOfWork:
         self.kv = KvRepo(conn)
         self.privacy = PrivacyRepo(conn)
         self.moderation = ModerationRepo(conn)
+        self.chain = ChainRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         db = self.db
@@ -112,3 +123,5 @@ class UnitOfWork:
             db.lock.release()
         if exc_type is None:
             db.committed()
+            for callback in self._after_commit:
+                callback()

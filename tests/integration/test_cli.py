@@ -270,9 +270,26 @@ async def test_stats_speak_the_territory_s_language_and_count_missions_places_su
         "places_taken",
         "supports",
         "events",  # issue 11: events, registrations, attendance, reminders, milestones
+        "needs_by_step",
+        "circles_by_kind",
     }
     assert figures["events"]["count"] == 0 and figures["events"]["attended"] == 0
     assert figures["needs_by_status"] == {"in_study": 1} and figures["needs_by_theme"] == {"mobilite": 1}
+    # Every step of the chain, in order, 0 included; circles per kind.
+    assert list(figures["needs_by_step"]) == [
+        "expressed",
+        "in_study",
+        "sorted",
+        "presented",
+        "in_circle",
+        "proposed",
+        "assigned",
+        "in_project",
+        "realised",
+    ]
+    assert figures["needs_by_step"]["in_study"] == 1 and figures["needs_by_step"]["realised"] == 0
+    assert sum(figures["circles_by_kind"].values()) == figures["circles"]
+    assert "Le long de la chaîne\u00a0:" in text.stdout.splitlines()
     assert (figures["missions"], figures["mission_places"], figures["places_taken"], figures["supports"]) == (
         1,
         3,

@@ -13,7 +13,7 @@ import json
 import math
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,6 +141,8 @@ async def reference_needs(uow: UnitOfWork, anonymous: bool) -> list[dict[str, An
                 entry["by"] = _name(await uow.people.get(move.actor_id or 0), move.actor_id, False)
             history.append(entry)
         carrier = await uow.people.get(need.carrier_id) if need.carrier_id else None
+        card = await uow.needs.get(need.id)  # its circle's name and its proposal (the chain)
+        assert card is not None
         row: dict[str, Any] = {
             "ref": need.ref,
             "text": need.text,
@@ -152,6 +154,8 @@ async def reference_needs(uow: UnitOfWork, anonymous: bool) -> list[dict[str, An
             "created_at": _iso(need.created_at),
             "merged_into": f"B-{need.merged_into}" if need.merged_into else None,
             "decline_reason": need.decline_reason,
+            "circle": card.circle_name,
+            "proposal": card.proposal,
             "history": history,
         }
         if not anonymous:
@@ -228,9 +232,22 @@ async def test_the_needs_export_is_one_query_and_the_same_text_as_before(
     db: Database, anonymous: bool
 ) -> None:
     await populate(db, persons=400, needs_count=3000)
+    async with UnitOfWork(db) as uow:  # some needs along the chain: a circle, a proposal revised
+        await uow.conn.execute(
+            "INSERT INTO circles (id, kind, name, created_at, need_id) VALUES (900, 'work', 'Cercle « B-7 »', "
+            "'2026-11-25T09:00:00+00:00', 7)"
+        )
+        await uow.conn.execute("UPDATE needs SET circle_id = 900 WHERE id IN (7, 8)")
+        for revision, text in ((1, "Première version"), (2, "Seconde version, « revue »")):
+            await uow.chain.add_proposal(7, 900, 1, text, datetime(2026, 11, 25, 9, revision, tzinfo=UTC))
     async with UnitOfWork(db) as uow:
         expected = await reference_needs(uow, anonymous)
     assert len(expected) == 3000 and expected[1]["history"] == []
+    assert (expected[6]["circle"], expected[6]["proposal"]) == (
+        "Cercle « B-7 »",
+        "Seconde version, « revue »",
+    )
+    assert (expected[7]["circle"], expected[7]["proposal"]) == ("Cercle « B-7 »", None)
     assert {r["created_at"][-6:] for r in expected} == {"+01:00", "+02:00"}
     text, chunks, seen = await written(db, "needs", "json", anonymous)
     assert text == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"

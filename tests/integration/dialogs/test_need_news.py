@@ -8,10 +8,10 @@ import pytest
 from dialogs.contract import Reply, to_plain
 from dialogs.engine import Engine
 from lte_core.clock import FixedClock
-from lte_core.domain import Invalid
+from lte_core.domain import CircleKind, Invalid
 from lte_core.domain import NeedStatus as S
 from lte_core.domain.lifecycle import FORWARD
-from lte_core.services import needs
+from lte_core.services import chain, circles, needs
 from lte_core.services.needs import SUPPORTS_BUNDLE
 from lte_core.store import Database, UnitOfWork
 from lte_core.store.outbox import OutboxMessage
@@ -115,12 +115,30 @@ async def test_the_notice_reads_in_english_for_an_english_author(engine: Engine)
 
 
 async def realise(engine: Engine, noyau: Person, need_id: int) -> None:
+    """The whole chain by the noyau: the proposal written, a thematic circle, a closing note."""
     who = await person_id(noyau)
     status = S.EXPRESSED
+    now = engine.clock.now()
     async with UnitOfWork(engine.db) as uow:
+        thematic = await circles.create_circle(
+            uow, None, CircleKind.THEMATIC, "Alimentation", "", now=now, theme="alimentation"
+        )
         while status is not S.REALISED:
             status = FORWARD[status]
-            await needs.move_need(uow, who, need_id, status, now=engine.clock.now())
+            if status is S.PROPOSED:
+                await chain.write_proposal(
+                    uow, who, need_id, "Un marché chaque samedi sur la place.", now=now
+                )
+                continue
+            await needs.move_need(
+                uow,
+                who,
+                need_id,
+                status,
+                now=now,
+                circle_id=thematic.id if status is S.ASSIGNED else None,
+                note="Le marché a lieu chaque samedi." if status is S.REALISED else None,
+            )
 
 
 async def test_a_realised_need_reads_as_a_success_and_its_carrier_cannot_drop_it(engine: Engine) -> None:
@@ -147,7 +165,7 @@ async def test_a_realised_need_reads_as_a_success_and_its_carrier_cannot_drop_it
     # The notice of it says the same.
     async with UnitOfWork(engine.db) as uow:
         rows = await uow.outbox.for_recipient("terminal", "alice")
-    [realised] = [r for r in rows if r.kind == "need_moved" and r.params["status"] == "realised"]
+    [realised] = [r for r in rows if r.kind == "need_realised"]
     [reply] = engine.render(realised)
     assert isinstance(reply, Reply) and to_plain(reply.text).startswith(success)
     # The sorting card of the noyau: a success too, not « closed, it does not move any more ».

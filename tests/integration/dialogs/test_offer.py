@@ -85,7 +85,7 @@ async def test_an_offer_step_by_step_then_the_needs_it_matches(
     await bob.pick("send")
     assert said(bob, "Thank you! Your offer is recorded.") in bob.text
     assert need.ref in bob.text
-    assert bob.values == [f"g.need.{need.id}"]
+    assert bob.values == [f"g.need.{need.id}", f"g.help.{need.id}"]  # « Je peux aider » beside it
     assert await dialog_state(bob) is None
     [made] = await offers_of(bob)
     assert made.kind is AssetKind.SKILL and made.description == "Je répare les <b>vélos</b> 🚲"
@@ -119,7 +119,7 @@ async def test_at_most_five_matches_are_shown(
         await express(db, clock, alice, f"Besoin numéro {i} de composteurs collectifs", theme="alimentation")
     await offer(bob, kind="tool", text="Des composteurs à prêter", themes=("alimentation",))
     await bob.pick("send")
-    assert len(bob.values) == 5 and all(v.startswith("g.need.") for v in bob.values)
+    assert [v.split(".")[1] for v in bob.values] == ["need", "help"] * 5
     assert len([r for r in await outbox(alice) if r.kind == "asset_matches"]) == 5
 
 

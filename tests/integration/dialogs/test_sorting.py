@@ -121,7 +121,9 @@ async def test_the_noyau_moves_a_need_along_and_everyone_concerned_is_told_once(
     assert done(camille, "B-1", S.PRESENTED) in camille.text
     # Presented needs leave the queue: it is empty now.
     assert said(camille, "The sorting queue is empty: no need is waiting. Thank you!") in camille.text
-    assert await dialog_state(camille) is None
+    # …and the noyau sees it along the chain, waiting for its work circle.
+    assert await dialog_state(camille) == ("sorting", "chain")
+    assert camille.values == ["n1", "back"]
 
     # One row per move for the author and the supporter, each in their own language; none for the noyau.
     for person, locale in ((alice, "fr"), (bob, "en")):

@@ -31,6 +31,7 @@ SAMPLES: dict[str, Any] = {
             "place": "<i>Mairie</i>",
         }
     ],
+    "list[list[Any]]": [[7, "Un <b>jardin</b> & co"]],
 }
 
 

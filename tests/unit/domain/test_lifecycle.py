@@ -36,6 +36,12 @@ WORK = Actor(6, coordinations=frozenset({Coordination(20, CircleKind.WORK)}))
 ACTIVITIES = Actor(7, coordinations=frozenset({Coordination(30, CircleKind.ACTIVITIES)}))
 PROJECT = Actor(8, coordinations=frozenset({Coordination(40, CircleKind.PROJECT)}))
 REFERENT = Actor(9, frozenset({Role.REFERENT}))
+THEMATIC = Actor(10, coordinations=frozenset({Coordination(50, CircleKind.THEMATIC)}))
+OTHER_THEMATIC = Actor(11, coordinations=frozenset({Coordination(51, CircleKind.THEMATIC)}))
+OTHER_PROJECT = Actor(12, coordinations=frozenset({Coordination(41, CircleKind.PROJECT)}))
+# The need's current circle at each step: its work circle, then its thematic, then its project circle.
+CIRCLE: dict[NeedStatus, int | None] = {S.IN_CIRCLE: 20, S.PROPOSED: 20, S.ASSIGNED: 50, S.IN_PROJECT: 40}
+CIRCLE.update({s: None for s in (S.EXPRESSED, S.IN_STUDY, S.SORTED, S.PRESENTED)})
 
 
 def need(status: NeedStatus = S.EXPRESSED, **kw: object) -> Need:
@@ -76,8 +82,8 @@ def test_a_closed_need_moves_no_more(closed: NeedStatus) -> None:
         (S.IN_STUDY, S.SORTED, [NOYAU, SORTER], [AUTHOR, RESIDENT, ACTIVITIES]),
         (S.SORTED, S.PRESENTED, [NOYAU], [SORTER, AUTHOR, ACTIVITIES, REFERENT]),
         (S.PRESENTED, S.IN_CIRCLE, [NOYAU, ACTIVITIES], [SORTER, AUTHOR]),
-        (S.ASSIGNED, S.IN_PROJECT, [NOYAU, ACTIVITIES, PROJECT], [SORTER, WORK]),
-        (S.IN_PROJECT, S.REALISED, [NOYAU, PROJECT], [ACTIVITIES, AUTHOR]),
+        (S.ASSIGNED, S.IN_PROJECT, [NOYAU, ACTIVITIES, THEMATIC], [SORTER, WORK, PROJECT, OTHER_THEMATIC]),
+        (S.IN_PROJECT, S.REALISED, [NOYAU, PROJECT], [ACTIVITIES, AUTHOR, OTHER_PROJECT, WORK]),
         (S.PROPOSED, S.ASSIGNED, [NOYAU, ACTIVITIES], [WORK, PROJECT]),
     ],
 )
@@ -85,7 +91,7 @@ def test_each_step_belongs_to_its_roles(
     status: NeedStatus, to: NeedStatus, allowed: list[Actor], refused: list[Actor]
 ) -> None:
     for actor in allowed:
-        move = check_move(need(status, theme="eau"), to, actor, NOW)
+        move = check_move(need(status, theme="eau", circle_id=CIRCLE[status]), to, actor, NOW, note="fait")
         assert (move.from_status, move.to_status, move.actor_id, move.at) == (
             status,
             to,
@@ -94,7 +100,7 @@ def test_each_step_belongs_to_its_roles(
         )
     for actor in refused:
         with pytest.raises(NotAllowed):
-            check_move(need(status, theme="eau"), to, actor, NOW)
+            check_move(need(status, theme="eau", circle_id=CIRCLE[status]), to, actor, NOW, note="fait")
 
 
 def test_only_the_work_circle_of_the_need_makes_the_proposal() -> None:
@@ -159,3 +165,11 @@ def test_allowed_moves_are_what_the_buttons_offer() -> None:
     assert allowed_moves(need(S.SORTED), SORTER) == (S.MERGED, S.DECLINED)
     assert S.PRESENTED in allowed_moves(need(S.SORTED), NOYAU)
     assert NOYAU.is_sorter and SORTER.is_sorter and not OTHER_MISSION.is_sorter and not RESIDENT.is_sorter
+
+
+def test_realising_needs_a_closing_note() -> None:
+    with pytest.raises(Invalid) as err:
+        check_move(need(S.IN_PROJECT, circle_id=40), S.REALISED, PROJECT, NOW, note=" ")
+    assert err.value.code == "closing_note_required"
+    move = check_move(need(S.IN_PROJECT, circle_id=40), S.REALISED, PROJECT, NOW, note="Le jardin est ouvert")
+    assert move.note == "Le jardin est ouvert"
