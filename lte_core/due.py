@@ -47,5 +47,8 @@ def poke() -> None:
 
 def all_work() -> list[DueWork]:
     """Every kind of timed work the bot runs. Each capability appends its own here."""
+    from .services.polls import PollWork  # the services import the store, which may import this
+
     work: list[DueWork] = []
+    work.append(PollWork())  # polls open, remind the day before and close on time (issue 12)
     return work

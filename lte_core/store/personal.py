@@ -24,6 +24,13 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "missions": ("created_by",),
     "mission_takers": ("person_id",),
     "outbox": ("person_id",),
+    # Polls (0011). `secret_ballots` has, on purpose, no person column at all.
+    "polls": ("created_by",),
+    "ballots": ("person_id",),
+    "poll_voters": ("person_id",),
+    "assembly_members": ("person_id",),
+    "link_codes": ("person_id",),
+    "link_tries": ("person_id",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.

@@ -14,6 +14,7 @@ from .kv import KvRepo
 from .needs import NeedRepo
 from .outbox import OutboxRepo
 from .people import PeopleRepo, ThemeRepo
+from .polls import LinkRepo, PollRepo
 
 
 class UnitOfWork:
@@ -36,6 +37,8 @@ class UnitOfWork:
     outbox: OutboxRepo
     dialogs: DialogStateRepo
     kv: KvRepo
+    polls: PollRepo
+    links: LinkRepo
 
     def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self.db = db
@@ -52,6 +55,8 @@ class UnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.dialogs = DialogStateRepo(conn)
         self.kv = KvRepo(conn)
+        self.polls = PollRepo(conn)
+        self.links = LinkRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         db = self.db
