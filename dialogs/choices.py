@@ -25,6 +25,7 @@ __all__ = [
     "MissionAction",
     "NeedAction",
     "OpenFlow",
+    "PollAction",
     "from_deep_link",
     "unpack",
 ]
@@ -133,6 +134,25 @@ class MissionAction(GlobalChoice):
     @classmethod
     def drop(cls, mission_id: int) -> MissionAction:
         return cls("drop", mission_id)
+
+
+class PollAction(GlobalChoice):
+    """A poll's buttons from anywhere (its invitation, its reminder, its results)."""
+
+    verbs: ClassVar[dict[str, str]] = {"vote": "vote", "results": "res", "advance": "adv"}
+    link: ClassVar[tuple[str, str] | None] = ("poll", "vote")
+
+    @classmethod
+    def vote(cls, poll_id: int) -> PollAction:
+        return cls("vote", poll_id)
+
+    @classmethod
+    def results(cls, poll_id: int) -> PollAction:
+        return cls("results", poll_id)
+
+    @classmethod
+    def advance(cls, poll_id: int) -> PollAction:
+        return cls("advance", poll_id)
 
 
 def _id(text: str) -> int | None:

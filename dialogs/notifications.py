@@ -17,10 +17,14 @@ from lte_core.notices import (
     NeedMoved,
     NeedSupported,
     Notice,
+    PollOpened,
+    PollReminder,
+    PollResults,
 )
 
+from .ballots import method_label, results_text
 from .cards import realised_line, the_circle
-from .choices import MissionAction, NeedAction
+from .choices import MissionAction, NeedAction, PollAction
 from .contract import Outgoing, Reply
 from .tr import Tr
 
@@ -105,6 +109,34 @@ def _broadcast(tr: Tr, n: Broadcast) -> list[Outgoing]:
     return [Reply(tr._("{text}", text=n.text))]
 
 
+def _poll_opened(tr: Tr, n: PollOpened) -> list[Outgoing]:
+    text = tr._(
+        "The assembly votes: <b>{ref}</b> — {question}\nVote: {method}. Closes {when}.",
+        ref=f"V-{n.poll_id}",
+        question=n.question,
+        method=method_label(tr, n.method),
+        when=tr.fmt.when(n.closes_at),
+    )
+    if n.secret:
+        text += Markup("\n") + tr._("Secret ballot.")
+    return [Reply(text, (PollAction.vote(n.poll_id).option(tr.plain("Vote")),))]
+
+
+def _poll_reminder(tr: Tr, n: PollReminder) -> list[Outgoing]:
+    text = tr._(
+        "You have not voted yet on <b>{ref}</b> — {question}\nIt closes {when}.",
+        ref=f"V-{n.poll_id}",
+        question=n.question,
+        when=tr.fmt.when(n.closes_at),
+    )
+    return [Reply(text, (PollAction.vote(n.poll_id).option(tr.plain("Vote")),))]
+
+
+def _poll_results(tr: Tr, n: PollResults) -> list[Outgoing]:
+    text = tr._("The vote is closed. Results:") + Markup("\n") + results_text(tr, n.results)
+    return [Reply(text)]
+
+
 RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     NeedMoved: _need_moved,
     MissionNew: _mission_new,
@@ -113,6 +145,9 @@ RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     NeedSupported: _need_supported,
     AssetMatches: _asset_matches,
     Broadcast: _broadcast,
+    PollOpened: _poll_opened,
+    PollReminder: _poll_reminder,
+    PollResults: _poll_results,
 }
 
 

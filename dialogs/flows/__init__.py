@@ -11,16 +11,19 @@ from .browse import BrowseFlow
 from .circles import CirclesFlow
 from .express import ExpressFlow
 from .language import LanguageFlow
+from .link import LinkFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
 from .missions import MissionsFlow
 from .my_needs import MyNeedsFlow
 from .new_mission import NewMissionFlow
+from .new_poll import NewPollFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
 from .qr import QrFlow
 from .sorting import SortingFlow
 from .typed import TypedTextFlow
+from .votes import VotesFlow
 
 
 def DEFAULT_FLOWS() -> tuple[Flow, ...]:
@@ -35,9 +38,12 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         OfferFlow(),
         CirclesFlow(),
         MissionsFlow(),
+        VotesFlow(),
         ProfileFlow(),
         LanguageFlow(),
+        LinkFlow(),
         NewMissionFlow(),
+        NewPollFlow(),
         SortingFlow(),
         QrFlow(),
         HelpFlow(),

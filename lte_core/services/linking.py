@@ -165,5 +165,4 @@ __all__ = [
     "new_code",
     "normalize_code",
     "redeem",
-    "to_iso",
 ]

@@ -39,6 +39,7 @@ from . import needs as needs_service
 from ._common import PRIORITY_BULK, PRIORITY_PERSONAL, consenting, notify, require_noyau
 
 REMIND_BEFORE = timedelta(hours=24)
+EVERYONE = Electorate(ElectorateKind.ALL)
 
 
 async def get_poll(uow: UnitOfWork, poll_id: int) -> Poll:
@@ -74,7 +75,7 @@ async def create_poll(
     now: datetime,
     closes_at: datetime,
     method: PollMethod = PollMethod.SINGLE,
-    electorate: Electorate = Electorate(ElectorateKind.ALL),
+    electorate: Electorate = EVERYONE,
     secret: bool = False,
     opens_at: datetime | None = None,
     quorum: int = 0,
