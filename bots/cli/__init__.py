@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import admin, chat, export, migrate, qr, run, stats
+from . import admin, chat, export, migrate, polls, qr, run, stats
 
 __all__ = ["main"]
 
@@ -19,5 +19,14 @@ def main(ctx: click.Context, config: str | None) -> None:
     ctx.ensure_object(dict)["config"] = config
 
 
-for _command in (run.run, chat.chat, export.export_cmd, stats.stats, qr.qr, migrate.migrate, admin.admin):
+for _command in (
+    run.run,
+    chat.chat,
+    export.export_cmd,
+    stats.stats,
+    qr.qr,
+    migrate.migrate,
+    admin.admin,
+    polls.results,
+):
     main.add_command(_command)
