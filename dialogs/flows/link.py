@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from lte_core.domain import Refused
 from lte_core.services import linking
 
 from ..context import Ctx
@@ -51,6 +52,12 @@ class LinkFlow(Flow):
 
     async def redeem(self, ctx: Ctx, typed: str) -> None:
         linked = await linking.redeem(ctx.uow, ctx.person.id, typed, ctx.now)
+        if isinstance(linked, Refused):  # said, the try kept: a refusal raised would roll it back
+            ctx.refused(linked)
+            if linked.code == "link_bad_code" and linked.params.get("left"):
+                return ctx.ask("code", ctx._("Type the code again, as the other app shows it."))
+            ctx.finish()
+            return
         ctx.finish()
         ctx.say(
             ctx._("Done: your two apps are now one account.")

@@ -63,23 +63,23 @@ class Linked:
     identities: int  # how many identities the person has now
 
 
-async def redeem(uow: UnitOfWork, person_id: int, typed: str, now: datetime) -> Linked:
-    """Type a code shown on another channel: the two people become one."""
+async def redeem(uow: UnitOfWork, person_id: int, typed: str, now: datetime) -> Linked | Refused:
+    """Type a code shown on another channel: the two people become one. A wrong code comes back
+    as a value, not raised: the try it counts must be committed, not rolled back with a refusal."""
     failures, since = await uow.links.failures(person_id)
     window_open = since is not None and now - since < TRY_WINDOW
     if window_open and failures >= MAX_TRIES:
         assert since is not None
-        raise Refused(
-            "link_too_many_tries", minutes=max(1, int((since + TRY_WINDOW - now).total_seconds() // 60) + 1)
-        )
+        wait = int((since + TRY_WINDOW - now).total_seconds() // 60) + 1
+        return Refused("link_too_many_tries", minutes=max(1, wait))
     code = normalize_code(typed)
     owner = await uow.links.take(code, now) if len(code) == CODE_LENGTH else None
     if owner is None:
         count = await uow.links.fail(person_id, now, reset=not window_open)
-        raise Refused("link_bad_code", left=max(0, MAX_TRIES - count))
+        return Refused("link_bad_code", left=max(0, MAX_TRIES - count))
     await uow.links.clear_failures(person_id)
     if owner == person_id:
-        raise Refused("link_same_person")
+        return Refused("link_same_person")
     kept, gone = sorted((owner, person_id))
     await merge_persons(uow, kept, gone)
     return Linked(kept, gone, len(await uow.people.identities_of(kept)))
