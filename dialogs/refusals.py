@@ -72,7 +72,9 @@ MESSAGES: dict[str, str] = {
     "poll_no_winner": N_("The vote {ref} has no winner (quorum not reached, or nobody voted)."),
     "no_noyau": N_("Nobody holds the noyau role to record that move."),
     "link_bad_code": N_("That code is not valid (wrong, used or expired). Tries left: {left}."),
-    "link_too_many_tries": N_("Too many wrong codes: please wait {minutes} minutes, then ask for a new code."),
+    "link_too_many_tries": N_(
+        "Too many wrong codes: please wait {minutes} minutes, then ask for a new code."
+    ),
     "link_same_person": N_("That code is yours, from this very account: type it on your other app."),
 }
 

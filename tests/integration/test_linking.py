@@ -90,7 +90,9 @@ async def test_merging_loses_nothing_and_counts_nothing_twice(db: Database) -> N
         await circles.appoint_coordinator(uow, noyau, circle.id, gone, NOW)
         await uow.people.grant(gone, Role.REFERENT, NOW)
         await polls.assembly_add(uow, None, gone, NOW)
-        poll = await polls.create_poll(uow, None, "Quel soir ?", ["a", "b"], now=NOW, closes_at=NOW + timedelta(days=1))
+        poll = await polls.create_poll(
+            uow, None, "Quel soir ?", ["a", "b"], now=NOW, closes_at=NOW + timedelta(days=1)
+        )
         await polls.cast_ballot(uow, keep, poll.id, [0], NOW)
         await polls.cast_ballot(uow, gone, poll.id, [1], NOW + timedelta(minutes=5))  # the latest
     await _link(db, keep, gone)
@@ -107,11 +109,15 @@ async def test_merging_loses_nothing_and_counts_nothing_twice(db: Database) -> N
         assert await uow.polls.count_voters(poll) == 1
         for table, columns in personal.PERSON_COLUMNS.items():
             for column in columns:
-                rows = await uow.conn.execute_fetchall(f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?', (gone,))
+                rows = await uow.conn.execute_fetchall(
+                    f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?', (gone,)
+                )
                 assert rows[0][0] == 0, f"{table}.{column} still holds the person merged away"
 
 
-async def test_a_table_added_to_person_columns_later_is_merged(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_table_added_to_person_columns_later_is_merged(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await db.conn.execute(
         "CREATE TABLE rsvps (event_id INTEGER, person_id INTEGER REFERENCES persons(id), PRIMARY KEY (event_id, person_id))"
     )
@@ -119,9 +125,7 @@ async def test_a_table_added_to_person_columns_later_is_merged(db: Database, mon
     keep = await resident(db, "tg", NOW, channel="telegram")
     gone = await resident(db, "term", NOW)
     async with UnitOfWork(db) as uow:
-        await uow.conn.executemany(
-            "INSERT INTO rsvps VALUES (?, ?)", [(1, keep), (1, gone), (2, gone)]
-        )
+        await uow.conn.executemany("INSERT INTO rsvps VALUES (?, ?)", [(1, keep), (1, gone), (2, gone)])
     await _link(db, keep, gone)
     rows = await db.conn.execute_fetchall("SELECT event_id, person_id FROM rsvps ORDER BY event_id")
     assert [tuple(r) for r in rows] == [(1, keep), (2, keep)]

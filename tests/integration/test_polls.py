@@ -30,13 +30,17 @@ async def _poll(db: Database, **kwargs: object) -> int:
     return poll.id
 
 
-async def _cast(db: Database, person: int, poll_id: int, choice: list[int], now: datetime = NOW) -> polls.Cast:
+async def _cast(
+    db: Database, person: int, poll_id: int, choice: list[int], now: datetime = NOW
+) -> polls.Cast:
     async with UnitOfWork(db) as uow:
         return await polls.cast_ballot(uow, person, poll_id, choice, now)
 
 
 async def _outbox(db: Database, kind: str) -> list[int]:
-    rows = await db.conn.execute_fetchall("SELECT person_id FROM outbox WHERE kind = ? ORDER BY person_id", (kind,))
+    rows = await db.conn.execute_fetchall(
+        "SELECT person_id FROM outbox WHERE kind = ? ORDER BY person_id", (kind,)
+    )
     return [r[0] for r in rows]
 
 
@@ -57,7 +61,9 @@ async def test_fifty_presses_of_one_person_at_once_leave_one_ballot(db: Database
     poll_id = await _poll(db)
     results = await asyncio.gather(*(_cast(db, me, poll_id, [1]) for _ in range(50)))
     assert sum(not r.again for r in results) == 1
-    rows = await db.conn.execute_fetchall("SELECT person_id, choice FROM ballots WHERE poll_id = ?", (poll_id,))
+    rows = await db.conn.execute_fetchall(
+        "SELECT person_id, choice FROM ballots WHERE poll_id = ?", (poll_id,)
+    )
     assert [tuple(r) for r in rows] == [(me, "[1]")]
 
 
@@ -142,10 +148,15 @@ async def test_a_secret_ballot_cannot_be_traced_to_anyone(db: Database) -> None:
         # WITHOUT ROWID: there is no rowid to order them by insertion.
         with pytest.raises(sqlite3.OperationalError):
             raw.execute("SELECT rowid FROM secret_ballots").fetchall()
-        stored = [json.loads(r[0])[0] for r in raw.execute("SELECT choice FROM secret_ballots WHERE poll_id = ?", (poll_id,))]
+        stored = [
+            json.loads(r[0])[0]
+            for r in raw.execute("SELECT choice FROM secret_ballots WHERE poll_id = ?", (poll_id,))
+        ]
         assert sorted(stored) == sorted(i % 10 for i in range(20))
         assert stored != [i % 10 for i in range(20)]  # not in the order they were cast
-        voters = [r[0] for r in raw.execute("SELECT person_id FROM poll_voters WHERE poll_id = ?", (poll_id,))]
+        voters = [
+            r[0] for r in raw.execute("SELECT person_id FROM poll_voters WHERE poll_id = ?", (poll_id,))
+        ]
         assert voters == sorted(ids)  # the register says who, in the order of their ids only
     finally:
         raw.close()
@@ -169,7 +180,12 @@ async def test_majority_judgment_results_name_the_winner(db: Database) -> None:
     async with UnitOfWork(db) as uow:
         await polls.close_poll(uow, None, poll_id, NOW + timedelta(hours=1))
         result = await polls.results(uow, poll_id)
-    assert result["options"][0] == {"label": "A", "need": None, "grades": [1, 0, 2, 0, 1, 0, 1], "median": "good"}
+    assert result["options"][0] == {
+        "label": "A",
+        "need": None,
+        "grades": [1, 0, 2, 0, 1, 0, 1],
+        "median": "good",
+    }
     assert result["options"][1]["median"] == "good"
     assert result["winner"] == "B" and result["ranking"] == ["B", "A"]
 
@@ -211,11 +227,19 @@ async def test_a_closing_that_fell_while_the_bot_was_down_closes_at_start(db: Da
 async def test_winners_of_a_poll_from_presented_needs_move_on(db: Database) -> None:
     noyau = await resident(db, "camille", NOW, noyau=True)
     voters = [await resident(db, f"r{i}", NOW) for i in range(3)]
-    need_ids = await presented(db, voters[0], noyau, ["Un jardin partagé", "Un atelier vélo", "Une épicerie"], NOW)
+    need_ids = await presented(
+        db, voters[0], noyau, ["Un jardin partagé", "Un atelier vélo", "Une épicerie"], NOW
+    )
     async with UnitOfWork(db) as uow:
         poll = await polls.create_poll(
-            uow, noyau, "Quels besoins d'abord ?", [], now=NOW, closes_at=NOW + timedelta(days=1),
-            method=PollMethod.JUDGMENT, from_presented_needs=True,
+            uow,
+            noyau,
+            "Quels besoins d'abord ?",
+            [],
+            now=NOW,
+            closes_at=NOW + timedelta(days=1),
+            method=PollMethod.JUDGMENT,
+            from_presented_needs=True,
         )
     assert [o.need_id for o in poll.options] == need_ids
     assert poll.options[0].label == f"B-{need_ids[0]} — Un jardin partagé"
@@ -238,5 +262,7 @@ async def test_only_the_noyau_creates_and_closes(db: Database) -> None:
     me = await resident(db, "me", NOW)
     async with UnitOfWork(db) as uow:
         with pytest.raises(Refused) as err:
-            await polls.create_poll(uow, me, "Quel soir ?", ["a", "b"], now=NOW, closes_at=NOW + timedelta(days=1))
+            await polls.create_poll(
+                uow, me, "Quel soir ?", ["a", "b"], now=NOW, closes_at=NOW + timedelta(days=1)
+            )
     assert err.value.code == "not_allowed"

@@ -9,7 +9,9 @@ from lte_core.services import needs, people
 from lte_core.store import Database, UnitOfWork
 
 
-async def resident(db: Database, name: str, now: datetime, *, channel: str = "terminal", noyau: bool = False) -> int:
+async def resident(
+    db: Database, name: str, now: datetime, *, channel: str = "terminal", noyau: bool = False
+) -> int:
     """A consenting, onboarded person; their id."""
     async with UnitOfWork(db) as uow:
         who = await people.identify(uow, channel, name, now=now)
