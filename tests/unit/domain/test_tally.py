@@ -13,7 +13,7 @@ from lte_core.domain.tally import (
     tally,
 )
 
-E, VG, G, FG, P, I, R = range(7)
+E, VG, G, FG, P, INS, R = range(7)
 
 
 def test_grades_are_the_seven_of_design_best_first() -> None:
@@ -72,7 +72,7 @@ def test_tennessee_capital() -> None:
 def test_tie_broken_by_removing_one_majority_grade_at_a_time() -> None:
     # Both have the majority grade Good; remove one Good each: A [E, G, P, R] → Good again...
     a = [E, G, G, P, R]
-    b = [VG, G, G, G, I]
+    b = [VG, G, G, G, INS]
     # A's majority value: G, then (E,G,P,R) lower median index 2 → P ...; B's: G, G, G, ...
     assert majority_value([a.count(g) for g in range(7)])[:2] == (G, P)
     assert majority_value([b.count(g) for g in range(7)])[:2] == (G, G)
