@@ -427,8 +427,9 @@ class Engine:
             prefix = getattr(flow, "poll_ref_prefix", None)
             if not ref or not prefix or not ref.startswith(prefix) or not ref[len(prefix) :].isdigit():
                 continue
-            if not ctx.person.consented:
-                await self._onboard_first(ctx, Then(flow=flow.name))
+            if not ctx.person.consented:  # a newcomer's vote: getting to know each other first
+                if vote.option_ids:
+                    await self._onboard_first(ctx, Then(flow=flow.name))
                 return
             work = flow.on_poll_vote(ctx, int(ref[len(prefix) :]), vote.option_ids)  # type: ignore[attr-defined]
             done, still = await self._beside(ctx, flow, work)

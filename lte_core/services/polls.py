@@ -422,6 +422,7 @@ class PollWork:
 
     async def run_due(self, db: Any, now: datetime) -> int:
         done = 0
+        secret_closed = False
         async with UnitOfWork(db, read_only=True) as uow:
             scheduled = [p.id for p in await uow.polls.with_status(PollStatus.SCHEDULED) if p.opens_at <= now]
         for poll_id in scheduled:
@@ -437,7 +438,10 @@ class PollWork:
                 if fresh is None or fresh.status is not PollStatus.OPEN:
                     continue
                 if fresh.closes_at <= now:
-                    done += int(await _close(uow, fresh, now))
+                    closed = await _close(uow, fresh, now)
+                    done += int(closed)
+                    if closed and fresh.secret:
+                        secret_closed = True
                     continue
                 remind = _reminder_at(fresh.opens_at, fresh.closes_at)
                 if (
@@ -455,4 +459,18 @@ class PollWork:
                         priority=PRIORITY_PERSONAL,
                     )
                     done += 1
+        if secret_closed:
+            await forget_commit_order(db)
         return done
+
+
+async def forget_commit_order(db: Any) -> bool:
+    """Empty the write-ahead log once a secret poll closed: until its frames are overwritten, the
+    WAL keeps each commit's pages in order, and one commit holds both the register's new row and
+    the new ballot. TRUNCATE copies them into the file (where nothing orders or joins them) and
+    cuts the log to nothing. True when it could (a long read in progress defers it to the next)."""
+    if db.path == ":memory:":
+        return False
+    async with db.lock:
+        rows = db.conn.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    return bool(rows) and rows[0][0] == 0

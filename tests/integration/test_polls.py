@@ -266,3 +266,15 @@ async def test_only_the_noyau_creates_and_closes(db: Database) -> None:
                 uow, me, "Quel soir ?", ["a", "b"], now=NOW, closes_at=NOW + timedelta(days=1)
             )
     assert err.value.code == "not_allowed"
+
+
+async def test_closing_a_secret_poll_empties_the_write_ahead_log(db: Database) -> None:
+    import os
+
+    me = await resident(db, "me", NOW)
+    poll_id = await _poll(db, secret=True, closes_at=NOW + timedelta(hours=1))
+    await _cast(db, me, poll_id, [1])
+    assert os.path.getsize(db.path + "-wal") > 0
+    work = next(w for w in due.all_work() if w.name == "polls")
+    assert await work.run_due(db, NOW + timedelta(hours=2)) == 1
+    assert os.path.getsize(db.path + "-wal") == 0

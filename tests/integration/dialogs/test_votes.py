@@ -196,3 +196,18 @@ async def test_results_reach_everyone_eligible_when_it_closes(
     await alice.command("votes")
     await alice.press("V-1")
     assert "Gagnant" in alice.text and "Mardi" in alice.text
+
+
+async def test_fifty_presses_of_the_same_button_at_once_leave_one_ballot(
+    engine: Engine, alice: Person
+) -> None:
+    import asyncio
+
+    from dialogs.contract import Choice
+
+    poll_id = await _poll(engine)
+    await alice.command("votes", f"V-{poll_id}")
+    token = alice.option_for("o1").token
+    await asyncio.gather(*(alice.event(Choice(token)) for _ in range(50)))
+    rows = await engine.db.conn.execute_fetchall("SELECT choice FROM ballots WHERE poll_id = ?", (poll_id,))
+    assert [r[0] for r in rows] == ["[1]"]
