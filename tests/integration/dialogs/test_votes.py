@@ -211,3 +211,40 @@ async def test_fifty_presses_of_the_same_button_at_once_leave_one_ballot(
     await asyncio.gather(*(alice.event(Choice(token)) for _ in range(50)))
     rows = await engine.db.conn.execute_fetchall("SELECT choice FROM ballots WHERE poll_id = ?", (poll_id,))
     assert [r[0] for r in rows] == ["[1]"]
+
+
+async def test_the_noyau_moves_the_winners_on_in_one_step(engine: Engine, clock: FixedClock) -> None:
+    camille = await onboard(Person(engine, "camille"), "Camille")
+    bob = await onboard(Person(engine, "bob"), "Bob")
+    noyau = await person_id(camille)
+    need_ids = await presented(
+        engine.db, await person_id(bob), noyau, ["Un jardin", "Un atelier", "Une épicerie"], clock.now()
+    )
+    async with UnitOfWork(engine.db) as uow:
+        poll = await polls.create_poll(
+            uow,
+            noyau,
+            "Quels besoins d'abord ?",
+            [],
+            now=clock.now(),
+            closes_at=clock.now() + timedelta(days=1),
+            method=PollMethod.APPROVAL,
+            from_presented_needs=True,
+        )
+    await bob.command("votes", poll.ref)
+    await bob.pick("o2")
+    await bob.pick("o1")
+    await bob.pick("ok")
+    async with UnitOfWork(engine.db) as uow:
+        await polls.close_poll(uow, noyau, poll.id, clock.now())
+    await bob.command("votes")
+    await bob.press(f"Résultats de {poll.ref}")
+    assert "Confier" not in " ".join(o.label for o in bob.options)  # not the noyau
+    await camille.command("votes")
+    await camille.press(f"Résultats de {poll.ref}")
+    await camille.press("Confier les gagnants")
+    await camille.pick("n2")
+    assert "2 besoins sont confiés" in camille.text
+    async with UnitOfWork(engine.db) as uow:
+        statuses = [(await uow.needs.get(i)).status.value for i in need_ids]  # type: ignore[union-attr]
+    assert statuses == ["presented", "in_circle", "in_circle"]
