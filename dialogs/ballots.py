@@ -70,6 +70,12 @@ def ballot_text(tr: Tr, poll: Poll, choice: list[int]) -> Markup:
     return Markup("\n").join(tr._("• {option}", option=labels[i]) for i in choice if 0 <= i < len(labels))
 
 
+def _same_median_at_top(results: dict[str, Any]) -> bool:
+    by_label = {o["label"]: o.get("median") for o in results.get("options", [])}
+    ranking = results.get("ranking") or []
+    return len(ranking) > 1 and by_label.get(ranking[0]) == by_label.get(ranking[1])
+
+
 def results_text(tr: Tr, results: dict[str, Any]) -> Markup:
     """A closed poll's results (or a poll's status before closing: how many voted, no counts)."""
     ref = results.get("ref") or poll_ref(int(results["id"]))
@@ -104,6 +110,13 @@ def results_text(tr: Tr, results: dict[str, Any]) -> Markup:
                 option=option["label"],
                 grade=grade_label(tr, median) if median else tr.plain("no grade"),
             )
+            counts = [
+                tr._("{grade} {n}", grade=grade_label(tr, g), n=tr.fmt.number(c))
+                for g, c in enumerate(option.get("grades") or [])
+                if c and g < len(GRADES)
+            ]
+            if counts:
+                line += Markup(" (") + Markup(", ").join(counts) + Markup(")")
         else:
             line = tr._("• {option}: ", option=option["label"]) + tr.ngettext(
                 "{n} vote", "{n} votes", int(option.get("votes", 0))
@@ -111,6 +124,10 @@ def results_text(tr: Tr, results: dict[str, Any]) -> Markup:
         text += Markup("\n") + line
     if results.get("winner"):
         text += Markup("\n") + tr._("Winner: <b>{winner}</b>", winner=results["winner"])
+        if results.get("method") == "judgment" and _same_median_at_top(results):
+            text += Markup("\n") + tr._(
+                "Same majority grade at the top: separated by removing one majority grade at a time."
+            )
     elif results.get("tie"):
         text += Markup("\n") + tr._("Tie between: {options}", options=", ".join(results["tie"]))
     elif not voters:

@@ -279,3 +279,19 @@ async def test_closing_a_secret_poll_empties_the_write_ahead_log(db: Database) -
     work = next(w for w in due.all_work() if w.name == "polls")
     assert await work.run_due(db, NOW + timedelta(hours=2)) == 1
     assert wal.stat().st_size == 0  # noqa: ASYNC240
+
+
+async def test_a_circles_poll_is_for_its_members_only(db: Database) -> None:
+    from lte_core.domain import CircleKind
+    from lte_core.services import circles
+
+    member, outsider = await resident(db, "member", NOW), await resident(db, "outsider", NOW)
+    async with UnitOfWork(db) as uow:
+        circle = await circles.create_circle(uow, None, CircleKind.WORK, "Jardin", "", now=NOW)
+        await circles.join_circle(uow, member, circle.id, NOW)
+    poll_id = await _poll(db, electorate=Electorate(ElectorateKind.CIRCLE, circle.id))
+    assert await _outbox(db, "poll_opened") == [member]
+    await _cast(db, member, poll_id, [0])
+    with pytest.raises(Refused) as err:
+        await _cast(db, outsider, poll_id, [0])
+    assert err.value.code == "not_eligible"
