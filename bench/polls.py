@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lte_core.clock import to_iso  # noqa: E402
-from lte_core.domain.polls import PollMethod  # noqa: E402
-from lte_core.services import needs, polls  # noqa: E402
-from lte_core.store import Database, UnitOfWork  # noqa: E402
+from lte_core.clock import to_iso
+from lte_core.domain.polls import PollMethod
+from lte_core.services import needs, polls
+from lte_core.store import Database, UnitOfWork
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -112,6 +112,7 @@ async def main(n: int) -> dict[str, object]:
         "secret_ballots_per_s": round(n / secret_wall),
         "secret_worst_ms": round(secret_worst * 1000, 1),
         "baseline_supports_per_s": round((n - 1) / base_wall),
+        "baseline_worst_ms": round(base_worst * 1000, 1),
         "ratio_open_vs_baseline": round((n / open_wall) / ((n - 1) / base_wall), 2),
         "close_judgment_ms": round(close_s * 1000, 1),
     }
