@@ -157,6 +157,8 @@ async def _close(uow: UnitOfWork, poll: Poll, now: datetime) -> bool:
     if not await uow.polls.set_status(poll, PollStatus.CLOSED, now):
         return False
     result = await results(uow, poll.id)
+    # Kept as sent: what everyone received stays what `results` shows, whoever leaves later.
+    await uow.polls.freeze_results(poll.id, result)
     await notify(
         uow,
         await uow.polls.eligible_ids(poll),
@@ -267,6 +269,12 @@ async def results(uow: UnitOfWork, poll_id: int, tz: tzinfo = UTC) -> dict[str, 
     status and how many voted, never the counts."""
     poll = await get_poll(uow, poll_id)
     closed = poll.status is PollStatus.CLOSED
+    frozen = await uow.polls.frozen_results(poll.id) if closed else None
+    if frozen is not None:
+        for key in ("opens_at", "closes_at", "closed_at"):
+            if isinstance(frozen.get(key), str):
+                frozen[key] = _iso(datetime.fromisoformat(str(frozen[key])), tz)
+        return frozen
     eligible = (
         poll.eligible_at_close
         if closed and poll.eligible_at_close is not None

@@ -120,6 +120,16 @@ class PollRepo:
         )
         return cur.rowcount > 0
 
+    async def freeze_results(self, poll_id: int, results: dict[str, object]) -> None:
+        await self.conn.execute("UPDATE polls SET results = ? WHERE id = ?", (json.dumps(results), poll_id))
+
+    async def frozen_results(self, poll_id: int) -> dict[str, object] | None:
+        rows = await self.conn.execute_fetchall("SELECT results FROM polls WHERE id = ?", (poll_id,))
+        if not rows or rows[0][0] is None:
+            return None
+        value = json.loads(rows[0][0])
+        return value if isinstance(value, dict) else None
+
     async def next_times(self) -> list[tuple[str, str, str, str | None]]:
         """(status, opens_at, closes_at, reminded_at) of every poll not closed."""
         rows = await self.conn.execute_fetchall(

@@ -295,3 +295,17 @@ async def test_a_circles_poll_is_for_its_members_only(db: Database) -> None:
     with pytest.raises(Refused) as err:
         await _cast(db, outsider, poll_id, [0])
     assert err.value.code == "not_eligible"
+
+
+async def test_results_are_kept_as_sent_whoever_leaves_later(db: Database) -> None:
+    a, b = await resident(db, "a", NOW), await resident(db, "b", NOW)
+    poll_id = await _poll(db)
+    await _cast(db, a, poll_id, [0])
+    await _cast(db, b, poll_id, [0])
+    async with UnitOfWork(db) as uow:
+        await polls.close_poll(uow, None, poll_id, NOW + timedelta(hours=1))
+        sent = await polls.results(uow, poll_id)
+        await uow.conn.execute("DELETE FROM persons WHERE id = ?", (b,))  # erased (/oublier)
+    async with UnitOfWork(db) as uow:
+        assert await polls.results(uow, poll_id) == sent
+    assert sent["voters"] == 2 and sent["options"][0]["votes"] == 2

@@ -18,6 +18,7 @@ CREATE TABLE polls (
     reminded_at        TEXT,
     closed_at          TEXT,
     eligible_at_close  INTEGER,
+    results            TEXT,             -- JSON: the results as they were at closing, kept as sent
     advanced_at        TEXT
 );
 CREATE INDEX polls_due ON polls(status, opens_at, closes_at);

@@ -248,3 +248,16 @@ async def test_the_noyau_moves_the_winners_on_in_one_step(engine: Engine, clock:
     async with UnitOfWork(engine.db) as uow:
         statuses = [(await uow.needs.get(i)).status.value for i in need_ids]  # type: ignore[union-attr]
     assert statuses == ["presented", "in_circle", "in_circle"]
+
+
+async def test_a_native_answer_after_closing_is_refused_politely(
+    engine: Engine, alice: Person, clock: FixedClock
+) -> None:
+    poll_id = await _poll(engine)
+    await engine.remember_poll("terminal", "native-9", f"poll:{poll_id}")
+    async with UnitOfWork(engine.db) as uow:
+        await polls.close_poll(uow, None, poll_id, clock.now())
+    await alice.event(PollVote("native-9", (1,)))
+    assert "est clos" in alice.text
+    await alice.event(PollVote("native-9", (0, 1)))  # a forged answer of two options to a single poll
+    assert "est clos" in alice.text
