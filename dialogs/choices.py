@@ -31,6 +31,7 @@ __all__ = [
     "ModerationAction",
     "NeedAction",
     "OpenFlow",
+    "PollAction",
     "ProgrammeAction",
     "ReportAction",
     "from_deep_link",
@@ -239,6 +240,25 @@ class HelpAction(GlobalChoice):
     @classmethod
     def reply(cls, offer_id: int) -> HelpAction:
         return cls("reply", offer_id)
+
+
+class PollAction(GlobalChoice):
+    """A poll's buttons from anywhere (its invitation, its reminder, its results)."""
+
+    verbs: ClassVar[dict[str, str]] = {"vote": "vote", "results": "res", "advance": "adv"}
+    link: ClassVar[tuple[str, str] | None] = ("poll", "vote")
+
+    @classmethod
+    def vote(cls, poll_id: int) -> PollAction:
+        return cls("vote", poll_id)
+
+    @classmethod
+    def results(cls, poll_id: int) -> PollAction:
+        return cls("results", poll_id)
+
+    @classmethod
+    def advance(cls, poll_id: int) -> PollAction:
+        return cls("advance", poll_id)
 
 
 def _id(text: str) -> int | None:

@@ -469,9 +469,25 @@ class Engine:
         return spec is None or spec.takes_text  # an unknown state goes to the flow, which restarts
 
     async def poll_vote(self, ctx: Ctx, vote: PollVote) -> None:
-        """An answer to a native poll. Polls arrive with the assembly's votes: until a flow handles
-        them, an answer is taken silently (the person's chat shows it; nothing is stored)."""
-        log.debug("a poll answer for %s arrived, no flow takes poll answers", vote.poll_ref[:40])
+        """An answer to a native poll: the record `remember_poll` kept ties it to the dialogs' poll
+        (`poll:12`), and the flow that declared that prefix (`poll_ref_prefix`) takes it, beside
+        the question waiting (it comes back after). An answer to a poll no one knows is taken
+        silently: the person's chat shows it, nothing is stored."""
+        ref = await ctx.uow.kv.get(f"poll.{ctx.incoming.channel}.{vote.poll_ref[:200]}")
+        for flow in self.registry.flows:
+            prefix = getattr(flow, "poll_ref_prefix", None)
+            if not ref or not prefix or not ref.startswith(prefix) or not ref[len(prefix) :].isdigit():
+                continue
+            if not ctx.person.consented:  # a newcomer's vote: getting to know each other first
+                if vote.option_ids:
+                    await self._onboard_first(ctx, Then(flow=flow.name))
+                return
+            work = flow.on_poll_vote(ctx, int(ref[len(prefix) :]), vote.option_ids)  # type: ignore[attr-defined]
+            done, still = await self._beside(ctx, flow, work)
+            if still is not None and done:
+                self.reprompt(ctx)
+            return
+        log.debug("a poll answer for %s arrived, no flow takes it", vote.poll_ref[:40])
 
     async def other(self, ctx: Ctx, event: Location | Photo | Unreadable) -> None:
         if ctx.next is None:

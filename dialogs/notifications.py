@@ -36,12 +36,16 @@ from lte_core.notices import (
     NeedRealised,
     NeedSupported,
     Notice,
+    PollOpened,
+    PollReminder,
+    PollResults,
     ProgrammeDigest,
     ProposalMade,
     YourItemHidden,
     YourItemRestored,
 )
 
+from .ballots import method_label, results_text
 from .cards import mission_when, realised_line, report_option, snippet, the_circle
 from .choices import (
     AlertAction,
@@ -53,6 +57,7 @@ from .choices import (
     ModerationAction,
     NeedAction,
     OpenFlow,
+    PollAction,
 )
 from .contract import Option, Outgoing, Reply
 from .tr import Tr
@@ -443,6 +448,34 @@ def _circle_message(tr: Tr, n: CircleMessage) -> list[Outgoing]:
     return [Reply(text)]
 
 
+def _poll_opened(tr: Tr, n: PollOpened) -> list[Outgoing]:
+    text = tr._(
+        "The assembly votes: <b>{ref}</b> — {question}\nVote: {method}. Closes {when}.",
+        ref=f"V-{n.poll_id}",
+        question=n.question,
+        method=method_label(tr, n.method),
+        when=tr.fmt.when(n.closes_at),
+    )
+    if n.secret:
+        text += Markup("\n") + tr._("Secret ballot.")
+    return [Reply(text, (PollAction.vote(n.poll_id).option(tr.plain("Vote")),))]
+
+
+def _poll_reminder(tr: Tr, n: PollReminder) -> list[Outgoing]:
+    text = tr._(
+        "You have not voted yet on <b>{ref}</b> — {question}\nIt closes {when}.",
+        ref=f"V-{n.poll_id}",
+        question=n.question,
+        when=tr.fmt.when(n.closes_at),
+    )
+    return [Reply(text, (PollAction.vote(n.poll_id).option(tr.plain("Vote")),))]
+
+
+def _poll_results(tr: Tr, n: PollResults) -> list[Outgoing]:
+    text = tr._("The vote is closed. Results:") + Markup("\n") + results_text(tr, n.results)
+    return [Reply(text)]
+
+
 RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     CircleInvite: _circle_invite,
     ProposalMade: _proposal_made,
@@ -473,6 +506,9 @@ RENDERERS: dict[type[Notice], Callable[[Tr, Any], list[Outgoing]]] = {
     EventPromoted: _event_promoted,
     EventChanged: _event_changed,
     ProgrammeDigest: _programme_digest,
+    PollOpened: _poll_opened,
+    PollReminder: _poll_reminder,
+    PollResults: _poll_results,
 }
 
 

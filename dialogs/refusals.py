@@ -19,6 +19,7 @@ WHAT = {
     "programme": N_("programme"),
     "milestone": N_("point de passage"),
     "offer": N_("offer"),
+    "poll": N_("vote"),
 }
 
 MESSAGES: dict[str, str] = {
@@ -93,6 +94,29 @@ MESSAGES: dict[str, str] = {
     ),
     "alerts_need_place": N_("You have not given your commune yet: add it in /profile first."),
     "already_offered": N_("You have already offered your help on {ref}: the person was told."),
+    "bad_electorate": N_("“{value}” is not an electorate: all, assembly or circle:ID."),
+    "bad_option_count": N_("A vote has from {min} to {max} options (here {count})."),
+    "duplicate_option": N_("“{option}” is there twice: each option once, please."),
+    "closes_before_opens": N_("The vote must close after it opens."),
+    "bad_quorum": N_("The quorum is a number of voters from 0 to {max}."),
+    "bad_ballot": N_("That ballot does not fit this vote: please vote again from its buttons."),
+    "not_enough_presented": N_("Only {count} needs are presented to the assembly: a vote needs at least 2."),
+    "poll_closed": N_("The vote {ref} is closed: ballots are no longer taken."),
+    "poll_not_open": N_("The vote {ref} is not open yet."),
+    "not_eligible": N_("You are not among the voters of {ref}."),
+    "already_voted_secret": N_("You have already voted on {ref}: a secret ballot is final."),
+    "secret_is_final": N_("{ref} is a secret ballot: a ballot cast is final."),
+    "no_ballot": N_("You had not voted on {ref}."),
+    "poll_not_closed": N_("The vote {ref} is not closed yet."),
+    "poll_not_from_needs": N_("The vote {ref} was not built from presented needs."),
+    "poll_already_advanced": N_("The winners of {ref} have already moved on."),
+    "poll_no_winner": N_("The vote {ref} has no winner (quorum not reached, or nobody voted)."),
+    "no_noyau": N_("Nobody holds the noyau role to record that move."),
+    "link_bad_code": N_("That code is not valid (wrong, used or expired). Tries left: {left}."),
+    "link_too_many_tries": N_(
+        "Too many wrong codes: please wait {minutes} minutes, then ask for a new code."
+    ),
+    "link_same_person": N_("That code is yours, from this very account: type it on your other app."),
 }
 
 

@@ -68,10 +68,12 @@ def all_work(settings: Settings | None = None) -> list[DueWork]:
     `settings`: the process's (by default those given to `configure`, else the defaults)."""
     from lte_core.services import reminders  # events (issue 11): reminders, digests, announcements
     from lte_core.services.alerts import NeedAlerts  # issue 13: alerts by interest, bundled daily
+    from lte_core.services.polls import PollWork  # issue 12: polls open, remind, close on time
     from lte_core.services.privacy import RetentionWork  # issue 14: retention
 
     settings = settings or current_settings()
     work: list[DueWork] = [RetentionWork.from_settings(settings)]
     work.extend(reminders.work(settings))
     work.append(NeedAlerts())
+    work.append(PollWork())
     return work

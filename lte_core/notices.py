@@ -360,6 +360,37 @@ class CircleMessage(Notice):
     who: str = ""
 
 
+@dataclass(frozen=True)
+class PollOpened(Notice):
+    """A poll the recipient may vote in opened: the way to vote is its button."""
+
+    kind: ClassVar[str] = "poll_opened"
+    poll_id: int
+    question: str
+    method: str
+    closes_at: datetime
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class PollReminder(Notice):
+    """A poll the recipient may vote in, and has not, closes within a day."""
+
+    kind: ClassVar[str] = "poll_reminder"
+    poll_id: int
+    question: str
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class PollResults(Notice):
+    """A poll closed: its results, the very object `lte-bot results ID --format json` prints."""
+
+    kind: ClassVar[str] = "poll_results"
+    poll_id: int
+    results: dict[str, Any]
+
+
 NOTICES: dict[str, type[Notice]] = {
     cls.kind: cls
     for cls in (
@@ -398,6 +429,11 @@ NOTICES: dict[str, type[Notice]] = {
         HelpOffered,
         HelpMessage,
         CircleMessage,
+        AssetMatches,
+        Broadcast,
+        PollOpened,
+        PollReminder,
+        PollResults,
     )
 }
 
@@ -455,6 +491,9 @@ __all__ = [
     "NeedRealised",
     "NeedSupported",
     "Notice",
+    "PollOpened",
+    "PollReminder",
+    "PollResults",
     "ProgrammeDigest",
     "ProposalMade",
     "YourItemHidden",

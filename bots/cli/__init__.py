@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import admin, chat, events, export, migrate, privacy, qr, run, stats, web
+from . import admin, chat, events, export, migrate, polls, privacy, qr, run, stats, web
 
 __all__ = ["main"]
 _ = privacy, events  # their commands hang on `admin`
@@ -29,5 +29,6 @@ for _command in (
     migrate.migrate,
     admin.admin,
     web.web,
+    polls.results,
 ):
     main.add_command(_command)

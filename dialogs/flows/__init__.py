@@ -16,6 +16,7 @@ from .express import ExpressFlow
 from .forget import ForgetFlow
 from .help_offer import HelpOfferFlow
 from .language import LanguageFlow
+from .link import LinkFlow
 from .menu import CancelFlow, HelpFlow, MenuFlow, StartFlow
 from .milestones import MilestonesFlow
 from .missions import MissionsFlow
@@ -24,6 +25,7 @@ from .my_needs import MyNeedsFlow
 from .mydata import MyDataFlow
 from .new_event import NewEventFlow
 from .new_mission import NewMissionFlow
+from .new_poll import NewPollFlow
 from .offer import OfferFlow
 from .onboarding import OnboardingFlow
 from .profile import ProfileFlow
@@ -33,6 +35,7 @@ from .qr import QrFlow
 from .report import ReportFlow
 from .sorting import SortingFlow
 from .typed import TypedTextFlow
+from .votes import VotesFlow
 
 
 def DEFAULT_FLOWS() -> tuple[Flow, ...]:
@@ -49,14 +52,17 @@ def DEFAULT_FLOWS() -> tuple[Flow, ...]:
         MissionsFlow(),
         AgendaFlow(),
         ProgrammeFlow(),
+        VotesFlow(),
         ProfileFlow(),
         LanguageFlow(),
+        LinkFlow(),
         MyDataFlow(),
         ForgetFlow(),
         ReportFlow(),
         NewMissionFlow(),
         NewEventFlow(),
         MilestonesFlow(),
+        NewPollFlow(),
         SortingFlow(),
         ProposalFlow(),
         AlertsFlow(),

@@ -151,12 +151,25 @@ async def iter_people(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False)
         yield row
 
 
+async def iter_polls(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> AsyncIterator[Row]:
+    """Every poll as its results object (no person in it: `anonymous` changes nothing)."""
+    from . import polls  # polls import the need services, which this module does not need
+
+    for row in await polls.all_results(uow, tz):
+        yield row
+
+
 STREAMS: dict[str, Stream] = {
     "needs": iter_needs,
     "circles": iter_circles,
     "assets": iter_assets,
     "people": iter_people,
+    "polls": iter_polls,
 }
+
+
+async def export_polls(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[Row]:
+    return [row async for row in iter_polls(uow, tz, anonymous=anonymous)]
 
 
 async def export_needs(uow: UnitOfWork, tz: ZoneInfo, *, anonymous: bool = False) -> list[Row]:
@@ -180,6 +193,7 @@ EXPORTS = {
     "circles": export_circles,
     "assets": export_assets,
     "people": export_people,
+    "polls": export_polls,
 }
 
 # Writing ---------------------------------------------------------------------------------

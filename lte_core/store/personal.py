@@ -39,6 +39,13 @@ PERSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "help_offers": ("helper_id", "recipient_id"),
     "help_messages": ("sender_id",),
     "circle_messages": ("sender_id",),
+    # Polls (0011). `secret_ballots` has, on purpose, no person column at all.
+    "polls": ("created_by",),
+    "ballots": ("person_id",),
+    "poll_voters": ("person_id",),
+    "assembly_members": ("person_id",),
+    "link_codes": ("person_id",),
+    "link_tries": ("person_id",),
 }
 
 # table -> the columns holding an identity's id (``identities.id``): a channel's account.
@@ -83,6 +90,14 @@ ERASURE: Final[dict[str, dict[str, Erasure]]] = {
     "help_offers": {"helper_id": "delete", "recipient_id": "delete"},
     "help_messages": {"sender_id": "delete"},
     "circle_messages": {"sender_id": "delete"},
+    # Polls (0011): closed polls keep their results (saved at closing); an open poll loses the
+    # person's ballot. A secret ballot holds no person: it stays, uncountable to anyone.
+    "polls": {"created_by": "null"},
+    "ballots": {"person_id": "delete"},
+    "poll_voters": {"person_id": "delete"},
+    "assembly_members": {"person_id": "delete"},
+    "link_codes": {"person_id": "delete"},
+    "link_tries": {"person_id": "delete"},
     "web_links": {"person_id": "delete"},
     "web_sessions": {"person_id": "delete"},
     "socle_ticks": {"done_by": "null"},

@@ -16,6 +16,7 @@ from .kv import KvRepo
 from .needs import NeedRepo
 from .outbox import OutboxRepo
 from .people import PeopleRepo, ThemeRepo
+from .polls import LinkRepo, PollRepo
 from .privacy import ModerationRepo, PrivacyRepo
 
 
@@ -42,6 +43,8 @@ class UnitOfWork:
     privacy: PrivacyRepo
     moderation: ModerationRepo
     chain: ChainRepo
+    polls: PollRepo
+    links: LinkRepo
 
     def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self.db = db
@@ -68,6 +71,8 @@ class UnitOfWork:
         self.privacy = PrivacyRepo(conn)
         self.moderation = ModerationRepo(conn)
         self.chain = ChainRepo(conn)
+        self.polls = PollRepo(conn)
+        self.links = LinkRepo(conn)
 
     async def __aenter__(self) -> UnitOfWork:
         db = self.db

@@ -89,14 +89,14 @@ async def test_a_new_table_holding_a_person_is_caught(tmp_path: Path) -> None:
     raw.execute(
         "CREATE TABLE event_registrations (event_id INTEGER, person_id INTEGER REFERENCES persons(id))"
     )
-    raw.execute("CREATE TABLE poll_voters (poll_id INTEGER, voter_person_id INTEGER)")  # no foreign key
-    raw.execute("CREATE TABLE link_codes (code TEXT, identity_id INTEGER REFERENCES identities(id))")
+    raw.execute("CREATE TABLE future_voters (poll_id INTEGER, voter_person_id INTEGER)")  # no foreign key
+    raw.execute("CREATE TABLE future_codes (code TEXT, identity_id INTEGER REFERENCES identities(id))")
     raw.commit()
     raw.close()
     assert sorted(unhandled(tmp_path / "lte.sqlite3")) == [
         "event_registrations.person_id",
-        "link_codes.identity_id",
-        "poll_voters.voter_person_id",
+        "future_codes.identity_id",
+        "future_voters.voter_person_id",
     ]
 
 

@@ -23,7 +23,7 @@ from dialogs.engine import Engine
 from lte_core.clock import FixedClock
 from lte_core.config import ConfigError, Settings, WebSettings, load
 from lte_core.domain import DEFAULT_THEMES, Invalid, NotAllowed, Role
-from lte_core.services import events, export, people, tableau
+from lte_core.services import events, export, people, polls, tableau
 from lte_core.store import Database, UnitOfWork
 from tests.support.chat import Person
 from tests.support.tableau import Territory, link_for, seed
@@ -355,6 +355,39 @@ async def test_the_events_page_shows_the_events_with_their_people(
                 html = await r.text()
             assert r.status == 200
             assert "Atelier &lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+    finally:
+        await channel.stop()
+
+
+async def test_the_polls_page_shows_each_poll_with_its_results(
+    world: tuple[Database, FixedClock, Territory],
+) -> None:
+    """Issue 12's polls on the tableau: a closed poll with its winner, its question shown as text."""
+    db, clock, t = world
+    async with UnitOfWork(db) as uow:
+        poll = await polls.create_poll(
+            uow,
+            None,
+            "Quel <b>jardin</b> ?",
+            ["Tilleuls", "Gare"],
+            now=clock.now(),
+            closes_at=clock.now() + timedelta(days=1),
+        )
+        for voter in t.residents[:3]:
+            await polls.cast_ballot(uow, voter, poll.id, [0], clock.now())
+        await polls.close_poll(uow, None, poll.id, clock.now())
+        [exported] = await polls.all_results(uow)
+    assert exported["winner"] == "Tilleuls" and exported["voters"] == 3
+    channel = WebChannel(db, Settings(db_path=db.path, web=WebSettings(0)), clock)
+    await channel.start()
+    base = f"http://127.0.0.1:{channel.port}"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await http.post(f"{base}/login", data={"token": await link_for(db, t.noyau, clock)})
+            async with http.get(f"{base}/tableau/polls") as r:
+                html = await r.text()
+            assert r.status == 200
+            assert "Quel &lt;b&gt;jardin&lt;/b&gt; ?" in html and "Tilleuls" in html
     finally:
         await channel.stop()
 

@@ -15,6 +15,7 @@ from dialogs.contract import (
     Option,
     Outgoing,
     Photo,
+    PollReply,
     Reply,
     Text,
     to_plain,
@@ -58,6 +59,8 @@ class Person:
     def options(self) -> list[Option]:
         """The options of the last reply that has some (what the buttons show now)."""
         for reply in reversed(self.last):
+            if isinstance(reply, PollReply):  # a native poll where it can, its buttons otherwise
+                reply = reply.fallback
             if isinstance(reply, Reply) and reply.options:
                 return list(reply.options)
         return []
@@ -92,12 +95,25 @@ class Person:
     @property
     def markup(self) -> str:
         """The last replies as sent to an adapter: Markup with user text escaped."""
-        return "\n".join(str(r.text) if isinstance(r, Reply) else str(r.caption) for r in self.last)
+        return "\n".join(str(r.text) if isinstance(r, Reply) else str(r.caption) for r in self._shown)
 
     @property
     def text(self) -> str:
         """Everything the last replies said, as a person reads it."""
-        return "\n".join(to_plain(r.text) if isinstance(r, Reply) else to_plain(r.caption) for r in self.last)
+        return "\n".join(
+            to_plain(r.text) if isinstance(r, Reply) else to_plain(r.caption) for r in self._shown
+        )
+
+    @property
+    def _shown(self) -> list[Reply | ImageReply]:
+        """The replies as a channel without native polls shows them (a poll as its fallback)."""
+        out: list[Reply | ImageReply] = []
+        for r in self.last:
+            if isinstance(r, PollReply):
+                out.append(r.fallback)
+            elif isinstance(r, Reply | ImageReply):
+                out.append(r)
+        return out
 
     @property
     def images(self) -> list[ImageReply]:

@@ -32,6 +32,26 @@ SAMPLES: dict[str, Any] = {
         }
     ],
     "list[list[Any]]": [[7, "Un <b>jardin</b> & co"]],
+    # A poll's results object (lte_core.services.polls.results), its texts typed by people.
+    "dict[str, Any]": {
+        "id": 7,
+        "ref": "V-7",
+        "question": "Un <b>jardin</b> & co",
+        "method": "judgment",
+        "status": "closed",
+        "closes_at": "2026-12-05T17:30:00+00:00",
+        "eligible": 3,
+        "voters": 2,
+        "quorum": 2,
+        "quorum_met": True,
+        "options": [
+            {"label": "Un <b>jardin</b>", "grades": [1, 1, 0, 0, 0, 0, 0], "median": "very_good"},
+            {"label": "Un atelier", "grades": [0, 0, 0, 0, 0, 0, 2], "median": "reject"},
+        ],
+        "ranking": ["Un <b>jardin</b>", "Un atelier"],
+        "winner": "Un <b>jardin</b>",
+        "tie": [],
+    },
 }
 
 
