@@ -221,7 +221,8 @@ def _wrap(line: str, limit: int) -> Iterable[str]:
     for source, size, _ in _atoms(line):
         whole = size == 0 or source.startswith("&")  # a tag or an entity is never cut
         for atom, n in [(source, size)] if whole else [(ch, _units(ch)) for ch in source]:
-            if length + n > limit and out:
+            # After a cut at a space, what follows it may still not leave room: cut again.
+            while length + n > limit and out:
                 cut = space_at if space_at > 0 else len(out)
                 yield "".join(out[:cut])
                 out = out[cut:]
