@@ -52,3 +52,24 @@ async def test_an_admin_is_granted_the_noyau_role_once_not_at_every_message(
     async with UnitOfWork(db) as uow:
         found = await uow.people.whois("terminal", "camille")
     assert found is not None and Role.NOYAU in found[1].roles  # granted at the first message
+
+
+async def test_listing_needs_counts_them_on_indexes_even_with_a_hidden_one(
+    alice: Person, db: Database
+) -> None:
+    """`/besoins` counts the needs one may see. With a hidden need (issue 14) the count read every
+    row of the table (36 ms at 50 000 needs instead of 2.6 ms): it now reads covering indexes only."""
+    await alice.command("besoin", "Un composteur collectif au bout de la rue")
+    await alice.pick("eau")
+    await alice.pick("skip")
+    await alice.pick("send")
+    async with UnitOfWork(db) as uow:
+        await uow.conn.execute("UPDATE needs SET hidden_at = '2026-11-25T09:00:00+00:00'")
+    with statements(db) as seen:
+        await alice.command("besoins")
+    counts = [s for s in seen if s.lstrip().upper().startswith("SELECT COUNT(*) FROM NEEDS")]
+    assert counts, seen
+    for sql in counts:
+        plan = " ".join(str(r[3]) for r in db.conn.raw.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "COVERING INDEX" in plan or "needs_hidden" in plan, (sql, plan)
+    assert "B-1" in alice.text  # her own hidden need, which she still sees
