@@ -7,13 +7,22 @@ from typing import Any
 
 import click
 
-from dialogs.tr import CIRCLE_KIND_LABELS, Tr
+from dialogs.tr import CIRCLE_KIND_LABELS, N_, Tr
 from lte_core.domain import CircleKind, NeedStatus, Theme
 from lte_core.services import export
 from lte_core.store import UnitOfWork
 
 from ..bootstrap import Runtime
 from ._common import settings_of, with_runtime
+
+# What became of the reminders (the `reminders.status` column), as `stats` says it.
+REMINDER_LABELS = {
+    "pending": N_("to come"),
+    "sent": N_("sent"),
+    "late": N_("sent late"),
+    "missed": N_("missed (the event had started)"),
+    "cancelled": N_("called off"),
+}
 
 
 def _status(tr: Tr, code: str) -> str:
@@ -94,7 +103,9 @@ def stats(ctx: click.Context, fmt: str) -> None:
                 attended=n(ev["attended"]),
             )
         )
-        reminders = ", ".join(f"{k} {n(v)}" for k, v in sorted(ev["reminders"].items()))
+        reminders = ", ".join(
+            f"{tr.plain(REMINDER_LABELS.get(k, k))} {n(v)}" for k, v in sorted(ev["reminders"].items())
+        )
         click.echo(tr.plain("reminders: {detail}").format(detail=reminders or tr.plain("none")))
         click.echo(
             tr.plain("milestones: {done} of {n} reached").format(
