@@ -26,16 +26,17 @@ FIELDS = ("title", "description", "when", "ends", "place", "places")
 OPTIONAL = frozenset({"description", "ends", "place"})
 FAR = timedelta(days=3 * 366)  # further than that is a typo in the year, most likely
 LONGEST = timedelta(days=31)  # a mission lasting longer is a typo in the end's date
-_NUMBER = re.compile(r"\s*(\d{1,6})\s*(?:places?|personnes?|people|persons?)?\s*\.?\s*")
+_NUMBER = re.compile(r"\s*(\d{1,6})\s*(?:places?|personnes?|people|persons?|seats?)?\s*\.?\s*")
 
 
-def parse_places(text: str) -> int | None:
-    """`12`, `12 places`, `12 personnes` → 12; None when it is not a number of places."""
+def parse_places(text: str, most: int = MISSION_PLACES_MAX) -> int | None:
+    """`12`, `12 places`, `12 personnes` → 12; None when it is not a number from 1 to `most`
+    (a mission's places, an event's capacity)."""
     m = _NUMBER.fullmatch(text.casefold())
     if m is None:
         return None
     n = int(m[1])
-    return n if 1 <= n <= MISSION_PLACES_MAX else None
+    return n if 1 <= n <= most else None
 
 
 def prompt(ctx: Ctx, field: str, *, editing: bool = False) -> tuple[Markup, list[tuple[str, str] | Option]]:

@@ -23,7 +23,6 @@ Nothing is written before « Send ». The service checks again who may create an
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
@@ -41,6 +40,7 @@ from ..form import REVIEW, Field, FormFlow
 from ..tr import N_
 from ..when import WhenError, example, parse_when
 from .base import Audience, Picked, Unexpected, step
+from .mission_fields import parse_places
 
 SKIP = "skip"
 NO_LIMIT = "nolimit"
@@ -48,15 +48,11 @@ EVERYONE = "all"
 ANNOUNCE = "announce"
 NOT_NOW = "notnow"
 FAR = timedelta(days=3 * 366)
-_NUMBER = re.compile(r"\s*(\d{1,6})\s*(?:places?|personnes?|people|persons?|seats?)?\s*\.?\s*")
 
 
 def parse_capacity(text: str) -> int | None:
-    m = _NUMBER.fullmatch(text.casefold())
-    if m is None:
-        return None
-    n = int(m[1])
-    return n if 1 <= n <= CAPACITY_MAX else None
+    """An event's number of places: as a mission's, up to CAPACITY_MAX."""
+    return parse_places(text, CAPACITY_MAX)
 
 
 class NewEventFlow(FormFlow):

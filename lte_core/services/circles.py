@@ -200,22 +200,7 @@ async def take_place(uow: UnitOfWork, person_id: int, mission_id: int, now: date
     await uow.missions.take(mission_id, person_id, now)
     mission.taken += 1
     uow.after_commit(due.poke)  # its reminders (issue 11) are due for one more person
-    person = await person_of(uow, person_id)
-    await notify(
-        uow,
-        [mission.created_by],
-        MissionTaken(
-            mission_id=mission_id,
-            title=mission.title,
-            taken=mission.taken,
-            places=mission.places,
-            who=person.first_name or "",
-        ),
-        key=f"mission:{mission_id}:take:{person_id}:{mission.taken}",
-        now=now,
-        exclude=[person_id],
-        priority=PRIORITY_PERSONAL,
-    )
+    await _tell_organisers(uow, mission, person_id, MissionTaken, f"take:{person_id}:{mission.taken}", now)
     return mission
 
 
@@ -228,23 +213,35 @@ async def leave_place(uow: UnitOfWork, person_id: int, mission_id: int, now: dat
     mission.taken -= 1
     uow.after_commit(due.poke)
     if not mission.cancelled and mission.starts_at > now:
-        person = await person_of(uow, person_id)
-        await notify(
-            uow,
-            await _organisers(uow, mission),
-            MissionLeft(
-                mission_id=mission_id,
-                title=mission.title,
-                taken=mission.taken,
-                places=mission.places,
-                who=person.first_name or "",
-            ),
-            key=f"mission:{mission_id}:left:{person_id}:{_stamp(now)}",
-            now=now,
-            exclude=[person_id],
-            priority=PRIORITY_PERSONAL,
-        )
+        await _tell_organisers(uow, mission, person_id, MissionLeft, f"left:{person_id}:{_stamp(now)}", now)
     return mission
+
+
+async def _tell_organisers(
+    uow: UnitOfWork,
+    mission: Mission,
+    person_id: int,
+    notice: type[MissionTaken] | type[MissionLeft],
+    key: str,
+    now: datetime,
+) -> None:
+    """Someone took or gave up a place: the mission's organisers hear it, with the count."""
+    person = await person_of(uow, person_id)
+    await notify(
+        uow,
+        await _organisers(uow, mission),
+        notice(
+            mission_id=mission.id,
+            title=mission.title,
+            taken=mission.taken,
+            places=mission.places,
+            who=person.first_name or "",
+        ),
+        key=f"mission:{mission.id}:{key}",
+        now=now,
+        exclude=[person_id],
+        priority=PRIORITY_PERSONAL,
+    )
 
 
 def _stamp(now: datetime) -> str:
