@@ -60,7 +60,7 @@ from .choices import (
     PollAction,
 )
 from .contract import Option, Outgoing, Reply
-from .tr import Tr
+from .tr import N_, Tr
 
 
 def _need_moved(tr: Tr, n: NeedMoved) -> list[Outgoing]:
@@ -96,24 +96,18 @@ def _see_mission(tr: Tr, mission_id: int) -> Option:
 
 
 def _mission_taken(tr: Tr, n: MissionTaken) -> list[Outgoing]:
-    text = tr._(
-        "{who} took a place on “{title}” ({taken}/{places}).",
-        who=n.who or tr.plain("Someone"),
-        title=n.title,
-        taken=n.taken,
-        places=n.places,
-    )
-    return [Reply(text, (_see_mission(tr, n.mission_id),))]
+    return _mission_place(tr, n, N_("{who} took a place on “{title}” ({taken}/{places})."))
 
 
 def _mission_left(tr: Tr, n: MissionLeft) -> list[Outgoing]:
-    text = tr._(
-        "{who} gave up their place on “{title}” ({taken}/{places}): a place is free again.",
-        who=n.who or tr.plain("Someone"),
-        title=n.title,
-        taken=n.taken,
-        places=n.places,
+    return _mission_place(
+        tr, n, N_("{who} gave up their place on “{title}” ({taken}/{places}): a place is free again.")
     )
+
+
+def _mission_place(tr: Tr, n: MissionTaken | MissionLeft, message: str) -> list[Outgoing]:
+    """To a mission's organisers: a place taken or given up, with the count."""
+    text = tr._(message, who=n.who or tr.plain("Someone"), title=n.title, taken=n.taken, places=n.places)
     return [Reply(text, (_see_mission(tr, n.mission_id),))]
 
 

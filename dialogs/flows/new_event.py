@@ -23,7 +23,7 @@ Nothing is written before « Send ». The service checks again who may create an
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from markupsafe import Markup
 
@@ -38,16 +38,15 @@ from ..context import Ctx
 from ..contract import Text
 from ..form import REVIEW, Field, FormFlow
 from ..tr import N_
-from ..when import WhenError, example, parse_when
+from ..when import example
 from .base import Audience, Picked, Unexpected, step
-from .mission_fields import parse_places
+from .mission_fields import parse_places, read
 
 SKIP = "skip"
 NO_LIMIT = "nolimit"
 EVERYONE = "all"
 ANNOUNCE = "announce"
 NOT_NOW = "notnow"
-FAR = timedelta(days=3 * 366)
 
 
 def parse_capacity(text: str) -> int | None:
@@ -174,29 +173,11 @@ class NewEventFlow(FormFlow):
     async def on_when(self, ctx: Ctx, event: Text) -> None:
         if "circle" not in ctx.data:
             return await self.restart(ctx)
-        shown = example(ctx.now, ctx.settings.tz)
-        try:
-            at = parse_when(event.text, ctx.now, ctx.settings.tz)
-        except WhenError as err:
-            if err.code == "no_time":
-                ctx.say(ctx._("Please give the time too, for example {example}.", example=shown))
-            elif err.code == "no_such_day":
-                ctx.say(ctx._("That day does not exist in the calendar: please check it."))
-            else:
-                ctx.say(
-                    ctx._(
-                        "I could not read that date. Please type the day and the time, for example {example}.",
-                        example=shown,
-                    )
-                )
+        # Read and checked as a mission's start: unreadable, no time, past, years away → said why.
+        when = read(ctx, "when", event, None)
+        if when is None:
             return self.ask_when(ctx)
-        if at <= ctx.now:
-            ctx.say(ctx._("That date is already past: please give a future date."))
-            return self.ask_when(ctx)
-        if at - ctx.now > FAR:
-            ctx.say(ctx._("That is more than three years away: please check the year."))
-            return self.ask_when(ctx)
-        ctx.data["when"] = at.isoformat()
+        ctx.data["when"] = when
         await self.proceed(ctx, "place")
 
     @step("place", accepts=(Text, Picked))

@@ -312,7 +312,8 @@ def _set_mission_fields(
 
 
 async def _managed_mission(uow: UnitOfWork, by: int, mission_id: int, action: str) -> Mission:
-    """A mission its circle's coordinators (or the noyau) may still change: not cancelled, not started."""
+    """A mission its circle's coordinators (or the noyau) manage, not cancelled (whether it has
+    started is for each action to say)."""
     mission = await get_mission(uow, mission_id)
     who = await actor(uow, by)
     if not (who.coordinates(mission.circle_id) or who.is_noyau):

@@ -36,15 +36,6 @@ RECAP = "Here is your need, ready to send"
 
 
 @pytest.fixture
-async def bot(synapse: Synapse, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await Bot(synapse, tmp_path / "lte.sqlite3").start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
 async def resident(synapse: Synapse, bot: Bot) -> AsyncIterator[Resident]:
     person = await Resident(synapse, bot.user_id).start()
     try:

@@ -4,10 +4,8 @@ numbered choices, and the scheduler's reminder arrives in their direct room, onc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,15 +17,6 @@ from tests.support.synapse import Synapse
 from .residents import Bot, Resident
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def bot(synapse: Synapse, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await Bot(synapse, tmp_path / "lte.sqlite3").start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 async def test_a_reminder_reaches_the_direct_room(synapse: Synapse, bot: Bot) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +20,6 @@ from tests.support.synapse import Synapse
 from .residents import Bot, Resident, eventually
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def bot(synapse: Synapse, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await Bot(synapse, tmp_path / "lte.sqlite3").start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture
