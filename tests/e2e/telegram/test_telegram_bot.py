@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ from .harness import NOYAU, TOKEN, Bot, Resident
 pytestmark = pytest.mark.e2e
 
 ALICE, BOB, CAROL = 101, 102, 103
-
-
-@pytest.fixture
-async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
-    harness = Bot(tg, tmp_path / "lte.sqlite3")
-    await harness.open()
-    try:
-        yield harness
-    finally:
-        await harness.close()
-    # Whatever the test did, Telegram never refused a message as malformed HTML or too long.
-    assert harness.html_errors() == []
 
 
 async def exported(bot: Bot) -> list[dict[str, object]]:

@@ -7,7 +7,6 @@ noyau restores it."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 
 from lte_core.domain import CircleKind
 from lte_core.services import circles, needs
-from tests.support.fake_telegram import FakeTelegram
 
 from .harness import NOYAU, Bot, Resident
 
@@ -24,17 +22,6 @@ pytestmark = pytest.mark.e2e
 ZOE = 730061994
 NAME = "Zoélandrine"
 SHOWN_NAME = "Zoé Affichée-Par-Telegram"
-
-
-@pytest.fixture
-async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
-    harness = Bot(tg, tmp_path / "lte.sqlite3")
-    await harness.open()
-    try:
-        yield harness
-    finally:
-        await harness.close()
-    assert harness.html_errors() == []
 
 
 async def onboard_fr(person: Resident, first_name: str | None = None) -> None:

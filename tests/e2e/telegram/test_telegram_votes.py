@@ -5,9 +5,7 @@ majority-judgment ballot by buttons, a secret poll by buttons only, the results 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,16 +19,6 @@ from .harness import Bot, Resident
 pytestmark = pytest.mark.e2e
 
 ALICE, BOB = 501, 502
-
-
-@pytest.fixture
-async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = Bot(tg, tmp_path / "lte.sqlite3")
-    await running.open()
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 async def residents(bot: Bot) -> tuple[Resident, Resident]:
